@@ -1,0 +1,64 @@
+#pragma once
+// The interface every self-attention implementation sits behind (dense SDPA here; block-sparse
+// back ends plug in the same way). The DiT calls it once per layer per forward.
+
+#include <torch/types.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace blade::attention {
+
+// Where a call comes from; lets back ends and observers key statistics and lay tokens out in 3D.
+struct AttentionCallInfo {
+  int layer = 0;                          // DiT block index
+  int step = -1;                          // sampler step, -1 outside sampling
+  std::array<int64_t, 3> grid{0, 0, 0};   // token grid (frames, height, width) after patching
+};
+
+// Per-call statistics a back end may report (dense reports timing only).
+struct AttentionCallStats {
+  AttentionCallInfo info;
+  std::string backend;
+  int64_t heads = 0;
+  int64_t tokens = 0;
+  double kept_fraction = 1.0;  // fraction of key blocks attended, 1 for dense
+  double attention_ms = 0.0;   // wall time of the call (measured only while an observer listens)
+};
+
+class AttentionObserver {
+ public:
+  virtual ~AttentionObserver() = default;
+  virtual void on_attention_call(const AttentionCallStats& stats) = 0;
+};
+
+class AttentionBackend {
+ public:
+  virtual ~AttentionBackend() = default;
+  virtual std::string name() const = 0;
+
+  // q, k, v: [batch, heads, tokens, head_dim], same dtype and device. Returns softmax(q k^T /
+  // sqrt(head_dim)) v with the layout of q.
+  virtual torch::Tensor forward(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                const AttentionCallInfo& info) = 0;
+
+  void set_observer(AttentionObserver* observer) { observer_ = observer; }
+  AttentionObserver* observer() const { return observer_; }
+
+ private:
+  AttentionObserver* observer_ = nullptr;
+};
+
+// Exact attention through torch::scaled_dot_product_attention (cuDNN / flash on the GPU).
+class DenseAttention final : public AttentionBackend {
+ public:
+  std::string name() const override { return "dense"; }
+  torch::Tensor forward(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                        const AttentionCallInfo& info) override;
+};
+
+std::unique_ptr<AttentionBackend> make_dense_attention();
+
+}  // namespace blade::attention
