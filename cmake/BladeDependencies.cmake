@@ -21,6 +21,12 @@ add_library(blade::sentencepiece UNKNOWN IMPORTED)
 set_target_properties(blade::sentencepiece PROPERTIES
   IMPORTED_LOCATION ${SENTENCEPIECE_LIBRARY}
   INTERFACE_INCLUDE_DIRECTORIES ${SENTENCEPIECE_INCLUDE_DIR})
+# The trainer half (SentencePieceTrainer), used only by the training module to build a tokenizer.
+find_library(SENTENCEPIECE_TRAIN_LIBRARY sentencepiece_train REQUIRED)
+add_library(blade::sentencepiece_train UNKNOWN IMPORTED)
+set_target_properties(blade::sentencepiece_train PROPERTIES
+  IMPORTED_LOCATION ${SENTENCEPIECE_TRAIN_LIBRARY}
+  INTERFACE_LINK_LIBRARIES blade::sentencepiece)
 
 # Torch's own flags (the C++ ABI switch) must reach every file that includes its headers.
 add_library(blade::torch INTERFACE IMPORTED)

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace blade::attention {
 
@@ -26,6 +27,21 @@ struct AttentionCallStats {
   int64_t tokens = 0;
   double kept_fraction = 1.0;  // fraction of key blocks attended, 1 for dense
   double attention_ms = 0.0;   // wall time of the call (measured only while an observer listens)
+
+  // Block-sparse back ends (asa, asa-gt) only; empty / zero otherwise.
+  int64_t batch = 0;
+  int64_t block_size = 0;
+  int64_t query_blocks = 0;
+  int64_t key_blocks = 0;
+  int64_t mask_words_per_row = 0;
+  // Bit-packed block mask: row (b * heads + h) * query_blocks + qb starts at word
+  // row * mask_words_per_row; key block kb is bit kb % 64 of the row's word kb / 64.
+  std::vector<uint64_t> mask_words;
+  std::vector<double> kept_fraction_per_head;         // [heads], averaged over batch and query blocks
+  std::vector<double> kept_fraction_per_query_block;  // [batch * heads * query_blocks]
+  double global_fraction = 0.0;  // asa-gt: pooled global tokens per token (1 / pool_tokens)
+  double probe_ms = 0.0;         // mask prediction (probe + selection)
+  double kernel_ms = 0.0;        // the block-sparse attention itself
 };
 
 class AttentionObserver {

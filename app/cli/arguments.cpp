@@ -1,0 +1,86 @@
+#include "arguments.h"
+
+#include "core/error.h"
+
+#include <charconv>
+#include <cmath>
+
+namespace blade::cli {
+
+Arguments::Arguments(const std::vector<std::string>& argv, const std::set<std::string>& values,
+                     const std::set<std::string>& flags) {
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string& arg = argv[i];
+    if (arg.rfind("--", 0) != 0 || arg.size() == 2) {
+      positional_.push_back(arg);
+      continue;
+    }
+    std::string name = arg.substr(2);
+    std::optional<std::string> inline_value;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      inline_value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    if (flags.count(name)) {
+      if (inline_value) fail(ErrorKind::InvalidArgument, "option --{} takes no value", name);
+      flags_.insert(name);
+    } else if (values.count(name)) {
+      if (!inline_value && i + 1 >= argv.size()) fail(ErrorKind::InvalidArgument, "option --{} needs a value", name);
+      values_[name] = inline_value ? *inline_value : argv[++i];
+    } else {
+      fail(ErrorKind::InvalidArgument, "unknown option --{} (see blade --help)", name);
+    }
+  }
+}
+
+std::optional<std::string> Arguments::value(const std::string& name) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string Arguments::value_or(const std::string& name, const std::string& fallback) const {
+  return value(name).value_or(fallback);
+}
+
+std::string Arguments::required(const std::string& name) const {
+  auto v = value(name);
+  if (!v) fail(ErrorKind::InvalidArgument, "missing required option --{}", name);
+  return *v;
+}
+
+int Arguments::get_int(const std::string& name, int fallback) const {
+  auto v = value(name);
+  if (!v) return fallback;
+  int out = 0;
+  auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+  if (ec != std::errc() || end != v->data() + v->size()) {
+    fail(ErrorKind::InvalidArgument, "--{} expects a whole number, got '{}'", name, *v);
+  }
+  return out;
+}
+
+uint64_t Arguments::get_u64(const std::string& name, uint64_t fallback) const {
+  auto v = value(name);
+  if (!v) return fallback;
+  uint64_t out = 0;
+  auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+  if (ec != std::errc() || end != v->data() + v->size()) {
+    fail(ErrorKind::InvalidArgument, "--{} expects a non-negative whole number, got '{}'", name, *v);
+  }
+  return out;
+}
+
+double Arguments::get_double(const std::string& name, double fallback) const {
+  auto v = value(name);
+  if (!v) return fallback;
+  try {
+    size_t used = 0;
+    double out = std::stod(*v, &used);
+    if (used == v->size() && std::isfinite(out)) return out;
+  } catch (const std::exception&) {
+  }
+  fail(ErrorKind::InvalidArgument, "--{} expects a number, got '{}'", name, *v);
+}
+
+}  // namespace blade::cli

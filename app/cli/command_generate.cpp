@@ -1,0 +1,170 @@
+// blade generate: prompt -> clip file.
+
+#include "arguments.h"
+#include "commands.h"
+#include "core/device.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "interrupt.h"
+#include "media/video_file.h"
+#include "progress_bar.h"
+#include "pipeline/pipeline.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <random>
+
+namespace blade::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::pair<int, int> parse_size(const std::string& text) {
+  const auto x = text.find('x');
+  try {
+    if (x != std::string::npos) {
+      size_t used_w = 0, used_h = 0;
+      const int width = std::stoi(text.substr(0, x), &used_w);
+      const int height = std::stoi(text.substr(x + 1), &used_h);
+      if (used_w == x && used_h == text.size() - x - 1) return {width, height};
+    }
+  } catch (const std::exception&) {
+  }
+  fail(ErrorKind::InvalidArgument, "--size expects WIDTHxHEIGHT such as 832x480, got '{}'", text);
+}
+
+void check_output_path(const fs::path& out) {
+  const auto extension = out.extension().string();
+  if (extension != ".mp4" && extension != ".y4m") {
+    fail(ErrorKind::InvalidArgument, "--out must end in .mp4 or .y4m, got '{}'", out.string());
+  }
+  if (extension == ".mp4" && !media::have_mp4()) {
+    fail(ErrorKind::InvalidArgument, "this build of blade has no FFmpeg, so it cannot write '{}'; use a .y4m file",
+         out.string());
+  }
+  const fs::path folder = out.parent_path().empty() ? fs::path(".") : out.parent_path();
+  if (!fs::is_directory(folder)) {
+    fail(ErrorKind::InvalidArgument, "the folder of --out '{}' does not exist", folder.string());
+  }
+}
+
+pipeline::AttentionSettings parse_attention(const Arguments& args) {
+  pipeline::AttentionSettings attention;
+  attention.backend = args.value_or("attention", "dense");
+  auto& asa = attention.asa;
+  if (args.value("sparsity")) asa.fixed_sparsity = args.get_double("sparsity", 0.0);
+  asa.tau = args.get_double("tau", asa.tau);
+  asa.block_size = args.get_int("block-size", asa.block_size);
+  asa.probe_tokens = args.get_int("probe-tokens", asa.probe_tokens);
+  asa.min_keep = args.get_double("min-keep", asa.min_keep);
+  asa.max_keep = args.get_double("max-keep", asa.max_keep);
+  asa.pool_tokens = args.get_int("pool-tokens", asa.pool_tokens);
+  const bool sparse_options = args.value("sparsity") || args.value("tau") || args.value("block-size") ||
+                              args.value("probe-tokens") || args.value("min-keep") || args.value("max-keep") ||
+                              args.value("pool-tokens");
+  if (attention.backend == "dense" && sparse_options) {
+    fail(ErrorKind::InvalidArgument,
+         "--sparsity, --tau and the other block-sparse options need --attention asa or asa-gt (got dense)");
+  }
+  return attention;
+}
+
+class CliObserver final : public pipeline::PipelineObserver {
+ public:
+  explicit CliObserver(bool quiet) : quiet_(quiet) {}
+  void on_step(const pipeline::StepEvent& event) override {
+    if (!quiet_) {
+      bar_.update("denoising", event.index + 1, event.total,
+                  fmt::format("sigma {:.3f}  {:.0f} ms/step", event.sigma, event.step_ms));
+    }
+  }
+  void on_stage(pipeline::Stage stage) override {
+    if (stage == pipeline::Stage::Decoding || stage == pipeline::Stage::Done) bar_.finish();
+  }
+  void on_decode_progress(int64_t done, int64_t total) override {
+    if (!quiet_) bar_.update("decoding", static_cast<int>(done), static_cast<int>(total));
+  }
+
+ private:
+  bool quiet_;
+  ProgressBar bar_;
+};
+
+}  // namespace
+
+int run_generate(const std::vector<std::string>& argv) {
+  const Arguments args(argv,
+                       {"model", "prompt", "negative", "steps", "guidance", "shift", "sampler", "schedule", "seed",
+                        "frames", "size", "attention", "sparsity", "tau", "block-size", "probe-tokens", "min-keep",
+                        "max-keep", "pool-tokens", "device", "dtype", "out"},
+                       {"json", "quiet"});
+  auto log = blade::log::get("cli");
+  if (args.flag("quiet")) blade::log::set_level(spdlog::level::err);
+  if (!args.positional().empty()) {
+    fail(ErrorKind::InvalidArgument, "unexpected argument '{}' (options start with --)", args.positional().front());
+  }
+
+  pipeline::GenerationRequest request;
+  request.prompt = args.required("prompt");
+  request.negative_prompt = args.value_or("negative", "");
+  request.steps = args.get_int("steps", request.steps);
+  request.guidance = args.get_double("guidance", request.guidance);
+  request.sampler = sampling::parse_sampler_kind(args.value_or("sampler", "unipc"));
+  request.schedule = sampling::parse_schedule_kind(args.value_or("schedule", "diffusers"));
+  request.seed = args.value("seed") ? args.get_u64("seed", 0) : std::random_device{}();
+  request.frames = args.get_int("frames", request.frames);
+  std::tie(request.width, request.height) = parse_size(args.value_or("size", "832x480"));
+  request.attention = parse_attention(args);
+  request.device = args.value_or("device", "cpu");
+  request.dtype = args.value_or("dtype", "f32");
+  request.shift = args.get_double("shift", 5.0);
+  request.validate();
+  const fs::path out = args.required("out");
+  check_output_path(out);
+  const fs::path model_path = args.required("model");
+  const torch::Device device = parse_device(request.device);
+
+  auto model = pipeline::WanModel::load(model_path, device, parse_dtype(request.dtype));
+  if (!args.value("shift") && model->info().default_shift) request.shift = *model->info().default_shift;
+  log->info("seed {}, {} steps, guidance {}, shift {}, {} frames at {}x{}", request.seed, request.steps,
+            request.guidance, request.shift, request.frames, request.width, request.height);
+
+  pipeline::Pipeline pipeline(model);
+  CliObserver observer(args.flag("quiet"));
+  auto result = pipeline.run(request, &observer, &interrupt_token());
+  media::write_clip(out, result.clip, &interrupt_token());
+  log->info("wrote {} ({} frames, {}x{}, {:.2f} s)", out.string(), result.clip.frame_count(), result.clip.width(),
+            result.clip.height(), result.timings.total_s);
+
+  if (args.flag("json")) {
+    double step_total = 0;
+    for (double ms : result.timings.step_ms) step_total += ms;
+    nlohmann::json summary = {
+        {"output", out.string()},
+        {"frames", result.clip.frame_count()},
+        {"width", result.clip.width()},
+        {"height", result.clip.height()},
+        {"fps", result.clip.fps},
+        {"seed", request.seed},
+        {"steps", request.steps},
+        {"model", model->info().id},
+        {"weights_hash", model->info().weights_hash},
+        {"device", request.device},
+        {"dtype", request.dtype},
+        {"attention", pipeline::to_json(request)["attention"]},
+        {"seconds",
+         {{"text_encoding", result.timings.text_encoding_s},
+          {"denoising", result.timings.denoising_s},
+          {"decoding", result.timings.decoding_s},
+          {"total", result.timings.total_s},
+          {"per_step", result.timings.step_ms.empty() ? 0.0 : step_total / 1000.0 / result.timings.step_ms.size()}}},
+        {"step_ms", result.timings.step_ms},
+    };
+    fmt::print("{}\n", summary.dump(2));
+  }
+  return 0;
+}
+
+}  // namespace blade::cli

@@ -1,0 +1,16 @@
+#pragma once
+// The blade sub-commands. Each returns the process exit code and throws blade::Error for failures
+// that main() reports (exit 2 for bad arguments, 130 for a cancel, 1 otherwise).
+
+#include <string>
+#include <vector>
+
+namespace blade::cli {
+
+int run_generate(const std::vector<std::string>& args);
+int run_info(const std::vector<std::string>& args);
+int run_bench(const std::vector<std::string>& args);  // blade bench attention ...
+int run_train(const std::vector<std::string>& args);  // teacher training on the synthetic world
+int run_distill(const std::vector<std::string>& args);  // TDM distillation of a trained teacher
+
+}  // namespace blade::cli

@@ -1,0 +1,102 @@
+// blade: generate clips, inspect weights and clips from the command line.
+
+#include "commands.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "core/version.h"
+#include "interrupt.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr const char* kUsage = R"(blade - BLADE Studio command line
+
+usage:
+  blade generate --model DIR --prompt TEXT --out FILE.mp4 [options]
+      --negative TEXT       negative prompt (default: empty)
+      --steps N             denoising steps (default 50)
+      --guidance G          classifier-free guidance, <= 1 turns it off (default 5)
+      --shift S             schedule shift (default: the model's, else 5)
+      --sampler unipc|euler (default unipc)
+      --schedule diffusers|wan  sigma schedule (default diffusers)
+      --seed N              (default: random, printed)
+      --frames F            4n+1 (default 81)
+      --size WxH            multiples of 16 (default 832x480)
+      --attention dense|asa|asa-gt  self-attention back end (default dense)
+      --sparsity S          asa/asa-gt: keep the top (1-S) of key blocks per query block
+                            (fixed cost); without it the adaptive rule below decides
+      --tau T               asa/asa-gt: energy threshold of the adaptive rule (default 0.95)
+      --min-keep R --max-keep R  clamps of the adaptive kept ratio (default 0.05, 0.17)
+      --block-size 64|128   --probe-tokens 16|32   --pool-tokens N (asa-gt, default 30)
+      --device cpu|cuda     (default cpu)
+      --dtype f32|bf16      compute dtype of transformer and text encoder (default f32)
+      --json                print a JSON summary on stdout
+      --quiet               only errors on stderr
+  blade bench attention [--device cpu|cuda] [--seq L] [--heads H] [--dim D] [--batch B]
+      [--block-size 64|128] [--sparsity LIST] [--mask probe|random] [--repeats N] [--json]
+                            time dense attention against asa and asa-gt on random inputs
+  blade info PATH [--json]  what is in a model folder, weights file or clip written by blade
+  blade train --out DIR [options]   train the pixel-space teacher (BLADE-mini) on the synthetic world
+      --iterations N        total iterations of the run (default 20000)
+      --batch B             clips per iteration (default 32 on cuda, 2 on cpu)
+      --lr LR               AdamW learning rate (default 3e-4)
+      --device cpu|cuda     (default cpu; cuda trains under bf16 autocast)
+      --resume              continue the run in DIR from its checkpoint
+      --checkpoint-minutes M  checkpoint interval (default 10)
+      --log FILE            loss log, JSON lines (default DIR/train_log.jsonl)
+      --seed N              weights, noise and world seed (default 0)
+      --no-export           skip writing DIR/model at the end
+  blade distill --teacher DIR --out DIR [options]   sparsity-aware TDM: a few-step ASA-GT student
+      --steps 4|8           student steps (default 8)
+      --iterations N        (default 300)   --batch B (default 4)
+      --lr LR --fake-lr LR  student / fake-score AdamW rates (default 2e-5 / 1e-4)
+      --guidance G          teacher CFG in x0 space (default 5)   --eta E (default 0.9)
+      --attention asa-gt|asa|dense  student and fake-score attention (default asa-gt)
+      --device, --resume, --checkpoint-minutes, --log, --seed, --no-export as for train
+  blade --version
+)";
+
+int exit_code_for(blade::ErrorKind kind) {
+  switch (kind) {
+    case blade::ErrorKind::InvalidArgument: return 2;
+    case blade::ErrorKind::Cancelled: return 130;
+    default: return 1;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version") {
+    fmt::print("blade {}\n", blade::kVersion);
+    return 0;
+  }
+  const std::string command = args[0];
+  args.erase(args.begin());
+  blade::cli::install_interrupt_handler();
+  try {
+    if (command == "generate") return blade::cli::run_generate(args);
+    if (command == "info") return blade::cli::run_info(args);
+    if (command == "bench") return blade::cli::run_bench(args);
+    if (command == "train") return blade::cli::run_train(args);
+    if (command == "distill") return blade::cli::run_distill(args);
+    fmt::print(stderr, "blade: unknown command '{}' (expected generate, bench, info, train, distill; see blade --help)\n", command);
+    return 2;
+  } catch (const blade::Error& e) {
+    fmt::print(stderr, "blade: {}: {}\n", blade::to_string(e.kind()), e.what());
+    return exit_code_for(e.kind());
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "blade: internal error: {}\n", e.what());
+    return 1;
+  }
+}

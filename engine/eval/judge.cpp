@@ -1,0 +1,155 @@
+#include "eval/judge.h"
+
+#include "core/log.h"
+#include "eval/clip_frames.h"
+#include "eval/motion_classifier.h"
+#include "eval/shape_classifier.h"
+#include "eval/tracking.h"
+#include "world/prompt_parser.h"
+#include "world/renderer.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace blade::eval {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+constexpr size_t kMaxCandidateTracks = 4;
+
+RecoveredObject describe_track(const Track& track, int64_t frames, int64_t height, int64_t width) {
+  const double unit = static_cast<double>(std::min(height, width));
+  RecoveredObject object;
+  world::Rgb mean{};
+  for (const auto& blob : track.blobs)
+    for (int k = 0; k < 3; ++k) mean[k] += blob.colour[k] / static_cast<double>(track.blobs.size());
+  object.colour = world::nearest_colour(mean).colour;
+
+  const ShapeVote shape = classify_shape(track, height, width);
+  object.shape = shape.shape;
+  object.shape_iou = shape.iou;
+
+  std::vector<TimedPose> timed;
+  object.poses.assign(static_cast<size_t>(frames), world::Pose{});
+  for (const auto& blob : track.blobs) {
+    const world::Pose pose{blob.x / unit, blob.y / unit, std::sqrt(blob.area / kPi) / unit};
+    object.poses[blob.frame] = pose;
+    const double t = frames > 1 ? static_cast<double>(blob.frame) / static_cast<double>(frames - 1) : 0.0;
+    timed.push_back({t, pose.x, pose.y, pose.radius});
+  }
+  const MotionVote motion = classify_motion(timed);
+  object.motion = motion.motion;
+  object.speed = motion.speed;
+  object.size = motion.size;
+  object.presence = track.presence(frames);
+  return object;
+}
+
+struct Agreement {
+  int colour = 0, shape = 0, size = 0, motion = 0, speed = 0;
+  int total() const { return colour + shape + size + motion + speed; }
+};
+
+Agreement agree(const world::ObjectAttributes& expected, const RecoveredObject& found) {
+  Agreement a;
+  a.colour = expected.colour == found.colour;
+  a.shape = expected.shape == found.shape;
+  a.size = expected.size == found.size;
+  a.motion = found.motion == expected.motion;
+  a.speed = found.motion == expected.motion && expected.speed == found.speed;
+  return a;
+}
+
+// Best injective assignment of expected objects to recovered ones (or to nothing).
+std::vector<Agreement> best_assignment(const std::vector<world::ObjectAttributes>& expected,
+                                       const std::vector<RecoveredObject>& found) {
+  const size_t candidates = std::min(found.size(), kMaxCandidateTracks);
+  std::vector<Agreement> best(expected.size());
+  int best_total = -1;
+  std::vector<Agreement> current(expected.size());
+  std::vector<bool> used(candidates, false);
+  auto search = [&](auto&& self, size_t i, int total) -> void {
+    if (i == expected.size()) {
+      if (total > best_total) {
+        best_total = total;
+        best = current;
+      }
+      return;
+    }
+    current[i] = Agreement{};
+    self(self, i + 1, total);
+    for (size_t j = 0; j < candidates; ++j) {
+      if (used[j]) continue;
+      used[j] = true;
+      current[i] = agree(expected[i], found[j]);
+      self(self, i + 1, total + current[i].total());
+      used[j] = false;
+    }
+  };
+  search(search, 0, 0);
+  return best;
+}
+
+AttributeScores score(const world::SceneAttributes& expected, const Judgement& judgement) {
+  AttributeScores s;
+  const auto agreements = best_assignment(expected.objects, judgement.objects);
+  const double n = static_cast<double>(std::max<size_t>(1, expected.objects.size()));
+  for (const auto& a : agreements) {
+    s.colour += a.colour / n;
+    s.shape += a.shape / n;
+    s.size += a.size / n;
+    s.motion += a.motion / n;
+    s.speed += a.speed / n;
+  }
+  s.background = 0.5 * (judgement.background.kind == expected.background.kind) +
+                 0.5 * (judgement.background.tone == expected.background.tone);
+  s.count = judgement.objects.size() == expected.objects.size() ? 1.0 : 0.0;
+  s.overall = (s.colour + s.shape + s.size + s.motion + s.speed + s.background + s.count) / 7.0;
+  return s;
+}
+
+torch::Tensor rerender(const Judgement& judgement, int64_t frames, int64_t height, int64_t width) {
+  world::TrackScene scene{judgement.background, {}};
+  for (const auto& object : judgement.objects) scene.objects.push_back({object.shape, object.colour, object.poses});
+  return world::render_tracks({scene}, {frames, height, width})[0];
+}
+
+}  // namespace
+
+Judgement judge_clip(const torch::Tensor& video, const world::SceneAttributes& expected, const JudgeSettings& settings) {
+  torch::NoGradGuard no_grad;
+  const torch::Tensor frames = unit_frames(video);
+  const int64_t F = frames.size(1), H = frames.size(2), W = frames.size(3);
+
+  Judgement judgement;
+  const BackgroundEstimate background = estimate_background(frames);
+  judgement.background = background.background;
+  judgement.background_fit_error = background.fit_error;
+
+  const std::vector<Track> tracks =
+      link_blobs(find_blobs(frames, background.image, settings.segmentation), F, settings.min_track_presence);
+  for (const auto& track : tracks) judgement.objects.push_back(describe_track(track, F, H, W));
+
+  judgement.scores = score(expected, judgement);
+  judgement.temporal = temporal_consistency(frames, tracks);
+  judgement.sharpness = sharpness_against(frames * 2 - 1, rerender(judgement, F, H, W));
+  log::get("eval")->debug("judged {} frames at {}x{}: {} objects, overall {:.3f}", F, W, H, judgement.objects.size(),
+                          judgement.scores.overall);
+  return judgement;
+}
+
+Judgement judge_prompt(const torch::Tensor& video, const std::string& prompt, const JudgeSettings& settings) {
+  return judge_clip(video, world::parse_prompt(prompt), settings);
+}
+
+world::SceneAttributes recovered_attributes(const Judgement& judgement) {
+  world::SceneAttributes scene;
+  scene.background = judgement.background;
+  for (const auto& object : judgement.objects) {
+    scene.objects.push_back({object.shape, object.colour, object.size, object.motion.value_or(world::Motion::Left),
+                             object.speed});
+  }
+  return scene;
+}
+
+}  // namespace blade::eval

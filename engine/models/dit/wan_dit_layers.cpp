@@ -1,0 +1,47 @@
+#include "models/dit/wan_dit_layers.h"
+
+#include <torch/torch.h>
+
+namespace blade::models {
+
+torch::Tensor WanDiTPlacement::make(at::IntArrayRef shape, bool matmul) const {
+  const auto options = torch::TensorOptions().device(device).dtype(matmul ? compute_dtype : torch::kFloat32);
+  return zero_fill ? torch::zeros(shape, options) : torch::empty(shape, options);
+}
+
+WanLinearImpl::WanLinearImpl(int64_t in_features, int64_t out_features, const WanDiTPlacement& placement, bool matmul)
+    : matmul_(matmul),
+      weight_(register_parameter("weight", placement.make({out_features, in_features}, matmul), false)),
+      bias_(register_parameter("bias", placement.make({out_features}, matmul), false)) {}
+
+torch::Tensor WanLinearImpl::forward(const torch::Tensor& x) const {
+  return at::linear(x.to(weight_.scalar_type()), weight_, bias_);
+}
+
+void WanLinearImpl::set_dtype(torch::Dtype dtype) {
+  // set_data keeps the registered parameter objects, so the module's parameter list stays valid.
+  torch::NoGradGuard no_grad;
+  weight_.set_data(weight_.to(dtype));
+  bias_.set_data(bias_.to(dtype));
+}
+
+WanNormParamsImpl::WanNormParamsImpl(int64_t dim, bool with_bias, const WanDiTPlacement& placement)
+    : weight_(register_parameter("weight", placement.make({dim}, false), false)),
+      bias_(with_bias ? register_parameter("bias", placement.make({dim}, false), false) : torch::Tensor()) {}
+
+torch::Tensor residual_add(torch::Tensor x, const torch::Tensor& y, const torch::Tensor& gate) {
+  const auto y32 = y.to(x.scalar_type());
+  // In place is safe when autograd records nothing that involves x (it may have saved x earlier).
+  const bool in_place = !torch::GradMode::is_enabled() ||
+                        !(x.requires_grad() || y.requires_grad() || (gate.defined() && gate.requires_grad()));
+  if (gate.defined()) return in_place ? x.addcmul_(y32, gate) : x.addcmul(y32, gate);
+  return in_place ? x.add_(y32) : x.add(y32);
+}
+
+torch::Tensor modulated_layer_norm(const torch::Tensor& x, const torch::Tensor& shift, const torch::Tensor& scale,
+                                   double eps) {
+  const auto normed = at::layer_norm(x, {x.size(-1)}, {}, {}, eps);
+  return torch::addcmul(shift, normed, scale + 1.0);
+}
+
+}  // namespace blade::models

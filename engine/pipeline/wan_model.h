@@ -1,0 +1,56 @@
+#pragma once
+// A Wan text-to-video model loaded for one device and compute dtype: tokenizer + umT5 text
+// encoder, the DiT, the codec (Wan-VAE, or pixels for BLADE-mini) and a latent-to-RGB preview
+// projection.
+
+#include "models/dit/wan_dit.h"
+#include "models/text/text_encoder.h"
+#include "pipeline/latent_preview.h"
+#include "pipeline/model_folder.h"
+#include "pipeline/video_codec.h"
+
+#include <memory>
+#include <optional>
+
+namespace blade::pipeline {
+
+struct LoadedModelInfo {
+  std::string id;
+  std::string weights_hash;   // fingerprint of the weight files (see weights_fingerprint)
+  ModelLayout layout = ModelLayout::Diffusers;
+  std::optional<double> default_shift;  // from scheduler/scheduler_config.json (flow_shift)
+};
+
+class WanModel {
+ public:
+  static std::shared_ptr<WanModel> load(const std::filesystem::path& folder, torch::Device device,
+                                        torch::Dtype compute_dtype);
+
+  models::TextEncoder& text_encoder() { return *text_encoder_; }
+  models::WanDiT& dit() { return dit_; }
+  VideoCodec& codec() { return *codec_; }
+  const LatentPreview& preview() const { return preview_; }
+  const LoadedModelInfo& info() const { return info_; }
+  torch::Device device() const { return device_; }
+  torch::Dtype compute_dtype() const { return compute_dtype_; }
+
+ private:
+  WanModel(std::unique_ptr<models::TextEncoder> text_encoder, models::WanDiT dit, std::unique_ptr<VideoCodec> codec)
+      : text_encoder_(std::move(text_encoder)), dit_(std::move(dit)), codec_(std::move(codec)) {}
+
+  std::unique_ptr<models::TextEncoder> text_encoder_;
+  models::WanDiT dit_;
+  std::unique_ptr<VideoCodec> codec_;
+  LatentPreview preview_;
+  LoadedModelInfo info_;
+  torch::Device device_{torch::kCPU};
+  torch::Dtype compute_dtype_ = torch::kFloat32;
+};
+
+// A cheap fingerprint of weight files: FNV-1a 64 over each safetensors header and file size (the
+// headers hold every tensor's name, shape and byte range). Hashing gigabytes of data would cost
+// seconds for every load, the header changes whenever the layout changes, and the size catches
+// truncation; two files differing only in tensor values are not told apart.
+std::string weights_fingerprint(const std::vector<std::filesystem::path>& files);
+
+}  // namespace blade::pipeline

@@ -1,0 +1,23 @@
+#include "pipeline/wan_vae_codec.h"
+
+namespace blade::pipeline {
+
+int64_t WanVaeCodec::temporal_factor() const {
+  int64_t factor = 1;
+  for (bool down : vae_->config().temporal_downsample) factor *= down ? 2 : 1;
+  return factor;
+}
+
+int64_t WanVaeCodec::spatial_factor() const { return int64_t{1} << (vae_->config().dim_mult.size() - 1); }
+
+torch::Tensor WanVaeCodec::decode(const torch::Tensor& latents, const CancelToken* cancel, const DecodeProgress& progress) {
+  torch::NoGradGuard no_grad;
+  return vae_->decode(vae_->denormalize(latents), cancel, progress);
+}
+
+torch::Tensor WanVaeCodec::encode(const torch::Tensor& video) {
+  torch::NoGradGuard no_grad;
+  return vae_->normalize(vae_->encode(video));
+}
+
+}  // namespace blade::pipeline

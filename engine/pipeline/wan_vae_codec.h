@@ -1,0 +1,25 @@
+#pragma once
+// The Wan-VAE behind the codec interface (latent normalisation included).
+
+#include "models/vae/wan_vae.h"
+#include "pipeline/video_codec.h"
+
+namespace blade::pipeline {
+
+class WanVaeCodec final : public VideoCodec {
+ public:
+  explicit WanVaeCodec(models::WanVAE vae) : vae_(std::move(vae)) {}
+  std::string name() const override { return "wan-vae"; }
+  int64_t latent_channels() const override { return vae_->config().z_dim; }
+  int64_t temporal_factor() const override;
+  int64_t spatial_factor() const override;
+  torch::Tensor decode(const torch::Tensor& latents, const CancelToken* cancel = nullptr,
+                       const DecodeProgress& progress = {}) override;
+  torch::Tensor encode(const torch::Tensor& video) override;
+  models::WanVAE& vae() { return vae_; }
+
+ private:
+  models::WanVAE vae_;
+};
+
+}  // namespace blade::pipeline

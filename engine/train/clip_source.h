@@ -1,0 +1,47 @@
+#pragma once
+// Where training clips come from. A source is an endless, deterministic stream: clip i is a pure
+// function of the source's settings and i, so a run that resumes at a data cursor sees exactly
+// the clips the uninterrupted run would have seen.
+
+#include <torch/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace blade::train {
+
+struct ClipShape {
+  int64_t frames = 0;
+  int64_t height = 0;
+  int64_t width = 0;
+};
+
+struct TrainingClip {
+  torch::Tensor video;  // [3, frames, height, width] float32 in [-1, 1], CPU
+  std::string prompt;
+};
+
+struct ClipBatch {
+  torch::Tensor videos;              // [B, 3, frames, height, width] float32 in [-1, 1]
+  std::vector<std::string> prompts;  // B prompts
+};
+
+class ClipSource {
+ public:
+  virtual ~ClipSource() = default;
+  virtual std::string name() const = 0;
+  virtual ClipShape shape() const = 0;
+  virtual TrainingClip clip(uint64_t index) = 0;
+  // The prompt of clip `index` alone (data-free distillation, tokenizer corpora); sources whose
+  // prompt is cheaper than the clip override it.
+  virtual std::string prompt(uint64_t index) { return clip(index).prompt; }
+
+  // Clips first .. first + count - 1 stacked (any device; the default stacks clip() on the CPU and
+  // throws Internal when a clip has the wrong shape or range). Sources that render in batches
+  // override it; they must give the same clips and prompts as clip().
+  virtual ClipBatch batch(uint64_t first, int64_t count);
+  std::vector<std::string> prompts(uint64_t first, int64_t count);
+};
+
+}  // namespace blade::train

@@ -1,0 +1,53 @@
+#include "train/flow_matching.h"
+
+#include "core/error.h"
+
+#include <torch/torch.h>
+
+namespace blade::train {
+
+torch::Tensor sample_training_sigmas(int64_t count, double shift, at::Generator& generator) {
+  if (!(shift > 0.0)) fail(ErrorKind::InvalidArgument, "sigma shift must be positive, got {}", shift);
+  const auto u = torch::rand({count}, generator, torch::TensorOptions().dtype(torch::kFloat64));
+  return u * shift / (1.0 + (shift - 1.0) * u);
+}
+
+torch::Tensor timesteps_from_sigmas(const torch::Tensor& sigmas) {
+  return torch::floor(sigmas.to(torch::kFloat64) * 1000.0).clamp(0.0, 999.0).to(torch::kFloat32);
+}
+
+torch::Tensor per_item(const torch::Tensor& sigmas, torch::Device device) {
+  return sigmas.to(device, torch::kFloat32).view({-1, 1, 1, 1, 1});
+}
+
+torch::Tensor noisy_sample(const torch::Tensor& x0, const torch::Tensor& noise, const torch::Tensor& sigmas) {
+  const auto s = per_item(sigmas, x0.device());
+  return (1.0 - s) * x0 + s * noise;
+}
+
+torch::Tensor x0_from_velocity(const torch::Tensor& x, const torch::Tensor& velocity, const torch::Tensor& sigmas) {
+  return x - per_item(sigmas, x.device()) * velocity;
+}
+
+torch::Tensor noise_from_velocity(const torch::Tensor& x, const torch::Tensor& velocity, const torch::Tensor& sigmas) {
+  return x + (1.0 - per_item(sigmas, x.device())) * velocity;
+}
+
+torch::Tensor diffuse_further(const torch::Tensor& x_from, const torch::Tensor& z, const torch::Tensor& sigma_from,
+                              const torch::Tensor& sigma_to) {
+  const auto from = sigma_from.to(torch::kFloat64);
+  const auto to = sigma_to.to(torch::kFloat64);
+  if ((to < from).any().item<bool>()) {
+    fail(ErrorKind::Internal, "diffuse_further goes from higher to lower noise");
+  }
+  const auto a = (1.0 - to) / (1.0 - from).clamp_min(1e-12);
+  const auto b = (to * to - (a * from) * (a * from)).clamp_min(0.0).sqrt();
+  return per_item(a, x_from.device()) * x_from + per_item(b, x_from.device()) * z;
+}
+
+torch::Tensor flow_matching_loss(const torch::Tensor& predicted_velocity, const torch::Tensor& x0,
+                                 const torch::Tensor& noise) {
+  return torch::mse_loss(predicted_velocity.to(torch::kFloat32), (noise - x0).to(torch::kFloat32));
+}
+
+}  // namespace blade::train

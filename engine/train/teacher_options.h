@@ -1,0 +1,51 @@
+#pragma once
+// Settings of a teacher (from-scratch flow-matching) training run.
+
+#include "train/adamw_state.h"
+#include "train/lr_schedule.h"
+#include "train/mini_model_config.h"
+#include "train/model_export.h"
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <filesystem>
+#include <string>
+
+namespace blade::train {
+
+struct TeacherTrainOptions {
+  std::filesystem::path out_dir;
+  MiniModelConfig model = blade_mini_config();
+
+  // What shapes the run (kept from the checkpoint when resuming).
+  int64_t batch = 8;
+  AdamWSettings adam{.lr = 3e-4, .beta1 = 0.9, .beta2 = 0.99, .eps = 1e-8, .weight_decay = 0.01};
+  int64_t warmup = 500;
+  LrDecay decay = LrDecay::Constant;
+  double min_lr_ratio = 0.1;
+  double grad_clip = 1.0;
+  double ema_decay = 0.999;
+  double prompt_dropout = 0.1;  // share of prompts replaced by "" (for classifier-free guidance)
+  uint64_t seed = 0;
+  int64_t tokenizer_vocab = 512;
+  int64_t tokenizer_corpus = 20000;  // prompts 0 .. n-1 of the source train the tokenizer
+
+  // What may change between the parts of a resumed run.
+  int64_t iterations = 20000;  // the run's total
+  std::string device = "cpu";
+  bool bf16 = true;            // CUDA: bf16 autocast (the CPU always computes in fp32)
+  double checkpoint_minutes = 10.0;
+  int64_t checkpoint_every = 0;  // also every n iterations (0: time only)
+  std::filesystem::path log_path;  // empty: <out_dir>/train_log.jsonl
+  bool export_at_end = true;       // EMA weights to <out_dir>/model
+  WeightStorage export_storage = WeightStorage::F16;
+
+  void validate() const;  // throws InvalidArgument naming the bad value
+};
+
+// The run-shaping half only (what a checkpoint stores).
+nlohmann::json run_settings_to_json(const TeacherTrainOptions& options);
+// Sets the run-shaping fields of `options` from a checkpoint's JSON.
+void apply_run_settings(const nlohmann::json& json, TeacherTrainOptions& options);
+
+}  // namespace blade::train

@@ -1,0 +1,262 @@
+#include "train/teacher_trainer.h"
+
+#include "core/device.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "train/autocast_scope.h"
+#include "train/checkpoint.h"
+#include "train/flow_matching.h"
+#include "train/model_init.h"
+#include "train/tokenizer_training.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/torch.h>
+
+namespace blade::train {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kKind = "teacher";
+constexpr uint64_t kInitSeedSalt = 0x5DEECE66Dull;  // weights and training draws use separate streams
+
+std::shared_ptr<spdlog::logger> logger() {
+  static auto log = blade::log::get("train");
+  return log;
+}
+
+// Swaps the averaged weights into the live parameters for the lifetime of the object.
+class EmaSwap {
+ public:
+  EmaSwap(const NamedTensors& live, const EmaWeights& ema, bool active) : live_(live), active_(active) {
+    if (!active_) return;
+    torch::NoGradGuard no_grad;
+    for (size_t i = 0; i < live_.size(); ++i) {
+      saved_.push_back(live_[i].second.detach().clone());
+      live_[i].second.detach().copy_(ema.averages()[i].second);
+    }
+  }
+  ~EmaSwap() {
+    if (!active_) return;
+    torch::NoGradGuard no_grad;
+    for (size_t i = 0; i < live_.size(); ++i) live_[i].second.detach().copy_(saved_[i]);
+  }
+  EmaSwap(const EmaSwap&) = delete;
+  EmaSwap& operator=(const EmaSwap&) = delete;
+
+ private:
+  const NamedTensors& live_;
+  bool active_ = false;
+  std::vector<torch::Tensor> saved_;
+};
+
+}  // namespace
+
+TeacherTrainer::TeacherTrainer(TeacherTrainOptions options, ClipSource& source, bool resume)
+    : options_(std::move(options)), source_(source) {
+  if (resume) apply_run_settings(read_checkpoint_info(options_.out_dir, kKind).at("run"), options_);
+  options_.validate();
+  device_ = parse_device(options_.device);
+  const ClipShape shape = source_.shape();
+  const auto& clip = options_.model.clip;
+  if (shape.frames != clip.frames || shape.height != clip.height || shape.width != clip.width) {
+    fail(ErrorKind::InvalidArgument, "clip source '{}' makes {}x{}x{} clips (frames x height x width), the model "
+         "config expects {}x{}x{}", source_.name(), shape.frames, shape.height, shape.width, clip.frames, clip.height,
+         clip.width);
+  }
+  std::error_code error;
+  fs::create_directories(options_.out_dir, error);
+  const fs::path tokenizer_model = options_.out_dir / "tokenizer" / "spiece.model";
+
+  if (!resume) {
+    const auto corpus = source_.prompts(0, options_.tokenizer_corpus);
+    options_.model.text.vocab_size =
+        train_prompt_tokenizer(corpus, {.vocab_size = options_.tokenizer_vocab}, tokenizer_model);
+  }
+  build_models(tokenizer_model);
+  if (!resume) {
+    auto init = at::make_generator<at::CPUGeneratorImpl>(options_.seed ^ kInitSeedSalt);
+    initialize_wan_dit(*dit_, init);
+    initialize_umt5(*text_->encoder(), init);
+  }
+  dit_->to(device_);
+  text_->encoder()->to(device_);
+  parameters_ = named_parameters_of(*dit_, "dit.");
+  for (auto& entry : named_parameters_of(*text_->encoder(), "text.")) parameters_.push_back(std::move(entry));
+  for (auto& [name, p] : parameters_) p.set_requires_grad(true);
+
+  optimizer_ = make_adamw(parameters_, options_.adam);
+  ema_ = EmaWeights(parameters_, options_.ema_decay);
+  rng_ = std::make_unique<TrainingRng>(options_.seed, device_);
+  schedule_ = {.base = options_.adam.lr,
+               .warmup = options_.warmup,
+               .decay = options_.decay,
+               .total = options_.iterations,
+               .min_ratio = options_.min_lr_ratio};
+  if (resume) restore(options_.out_dir);
+
+  const fs::path log_path = options_.log_path.empty() ? options_.out_dir / "train_log.jsonl" : options_.log_path;
+  log_ = LossLog(log_path, resume ? iteration_ : -1);
+  int64_t count = 0;
+  for (const auto& entry : parameters_) count += entry.second.numel();
+  logger()->info("{} teacher run in {}: {} parameters, {} tokens per clip, batch {}, on {}{}",
+                 resume ? "resumed" : "new", options_.out_dir.string(), count, options_.model.tokens_per_clip(),
+                 options_.batch, device_name(device_), device_.is_cuda() && options_.bf16 ? " (bf16 autocast)" : "");
+}
+
+void TeacherTrainer::build_models(const fs::path& tokenizer_model) {
+  auto tokenizer = models::PromptTokenizer::load(tokenizer_model);
+  if (tokenizer.vocab_size() != options_.model.text.vocab_size) {
+    fail(ErrorKind::BadWeights, "tokenizer {} has {} pieces, the model config says {}", tokenizer_model.string(),
+         tokenizer.vocab_size(), options_.model.text.vocab_size);
+  }
+  dit_ = models::WanDiT(options_.model.dit);
+  text_ = std::make_unique<TrainableTextEncoder>(std::move(tokenizer), models::UMT5Encoder(options_.model.text),
+                                                 options_.model.text_len);
+  attention_ = attention::make_dense_attention();
+}
+
+void TeacherTrainer::restore(const fs::path& run_dir) {
+  const Checkpoint checkpoint = load_checkpoint(run_dir, kKind);
+  const std::string source = checkpoint.source.string();
+  torch::NoGradGuard no_grad;
+  std::map<std::string, torch::Tensor> weights;
+  for (auto& [name, p] : parameters_) {
+    const auto found = checkpoint.tensors.find("model." + name);
+    if (found == checkpoint.tensors.end()) fail(ErrorKind::BadWeights, "{}: tensor 'model.{}' is missing", source, name);
+    p.detach().copy_(found->second);
+  }
+  ema_.load(checkpoint.tensors, "ema.", source);
+  restore_adamw_state(*optimizer_, parameters_, checkpoint.tensors, "adam.", source);
+  rng_->restore(checkpoint.tensors, source);
+  iteration_ = checkpoint.info.at("iteration").get<int64_t>();
+  data_cursor_ = checkpoint.info.at("data_cursor").get<uint64_t>();
+  logger()->info("resuming at iteration {} (clip {}) from {}", iteration_, data_cursor_, source);
+}
+
+NamedTensors TeacherTrainer::parameters() const { return parameters_; }
+
+torch::Tensor TeacherTrainer::forward_loss(const ClipBatch& batch, const std::vector<std::string>& prompts,
+                                           const torch::Tensor& sigmas, const torch::Tensor& noise) {
+  const auto x0 = batch.videos.to(device_);
+  const auto noisy = noisy_sample(x0, noise, sigmas);
+  const auto timesteps = timesteps_from_sigmas(sigmas).to(device_);
+  CudaAutocastScope autocast(options_.bf16, device_);
+  const auto context = text_->encode(prompts);
+  const auto velocity = dit_->forward(noisy, timesteps, context, *attention_);
+  return flow_matching_loss(velocity, x0, noise);
+}
+
+double TeacherTrainer::train_step() {
+  const ClipBatch batch = source_.batch(data_cursor_, options_.batch);
+  data_cursor_ += static_cast<uint64_t>(options_.batch);
+  std::vector<std::string> prompts = batch.prompts;
+  for (auto& prompt : prompts) {
+    if (rng_->uniform() < options_.prompt_dropout) prompt.clear();
+  }
+  const auto sigmas = sample_training_sigmas(options_.batch, options_.model.flow_shift, rng_->cpu());
+  const auto noise = rng_->randn(batch.videos.sizes());
+
+  optimizer_->zero_grad();
+  const auto loss = forward_loss(batch, prompts, sigmas, noise);
+  loss.backward();
+  std::vector<torch::Tensor> tensors;
+  tensors.reserve(parameters_.size());
+  for (const auto& entry : parameters_) tensors.push_back(entry.second);
+  last_grad_norm_ = torch::nn::utils::clip_grad_norm_(tensors, options_.grad_clip);
+  last_lr_ = schedule_.at(iteration_);
+  set_learning_rate(*optimizer_, last_lr_);
+  optimizer_->step();
+  ema_.update(parameters_, iteration_);
+  ++iteration_;
+  return loss.item<double>();
+}
+
+double TeacherTrainer::evaluate_loss(const ClipBatch& batch, uint64_t seed, bool ema) {
+  torch::NoGradGuard no_grad;
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(seed);
+  const auto batch_size = batch.videos.size(0);
+  const auto sigmas = sample_training_sigmas(batch_size, options_.model.flow_shift, generator);
+  const auto noise = torch::randn(batch.videos.sizes(), generator, torch::kFloat32).to(device_);
+  EmaSwap swap(parameters_, ema_, ema);
+  return forward_loss(batch, batch.prompts, sigmas, noise).item<double>();
+}
+
+void TeacherTrainer::save_checkpoint() {
+  NamedTensors tensors;
+  for (const auto& [name, p] : parameters_) tensors.emplace_back("model." + name, p);
+  for (const auto& [name, average] : ema_.averages()) tensors.emplace_back("ema." + name, average);
+  for (auto& entry : adamw_state(*optimizer_, parameters_, "adam.")) tensors.push_back(std::move(entry));
+  for (auto& entry : rng_->state()) tensors.push_back(std::move(entry));
+  nlohmann::json info{{"run", run_settings_to_json(options_)},
+                      {"data_cursor", data_cursor_},
+                      {"clip_source", source_.name()},
+                      {"device", device_name(device_)},
+                      {"last_lr", last_lr_}};
+  train::save_checkpoint(options_.out_dir, kKind, iteration_, tensors, std::move(info));
+}
+
+void TeacherTrainer::export_model(const fs::path& dir) {
+  ModelExport model;
+  model.config = options_.model;
+  model.storage = options_.export_storage;
+  model.tokenizer_model = options_.out_dir / "tokenizer" / "spiece.model";
+  for (const auto& [name, average] : ema_.averages()) {
+    if (name.rfind("dit.", 0) == 0) model.transformer.emplace_back(name.substr(4), average);
+    if (name.rfind("text.", 0) == 0) model.text_encoder.emplace_back(name.substr(5), average);
+  }
+  model.blade = {{"role", "teacher"},
+                 {"iterations", iteration_},
+                 {"clips_seen", data_cursor_},
+                 {"clip_source", source_.name()},
+                 {"weights", "ema"},
+                 {"recommended", {{"sampler", "unipc"}, {"steps", 50}, {"guidance", 5.0}, {"shift", options_.model.flow_shift}}}};
+  export_model_folder(model, dir);
+}
+
+void TeacherTrainer::run(const ProgressCallback& progress, const CancelToken* cancel) {
+  using clock = std::chrono::steady_clock;
+  auto last_checkpoint = clock::now();
+  int64_t checkpointed_at = -1;
+  TrainProgress report;
+  report.total = options_.iterations;
+  const double smoothing = 0.98;
+  bool first = true;
+  while (iteration_ < options_.iterations) {
+    if (cancel && cancel->requested()) {
+      save_checkpoint();
+      cancel->throw_if_requested(
+          fmt::format("at training iteration {} (checkpoint saved; continue with --resume)", iteration_));
+    }
+    const auto start = clock::now();
+    const double loss = train_step();
+    const double seconds = std::chrono::duration<double>(clock::now() - start).count();
+    report.iteration = iteration_;
+    report.loss = loss;
+    report.loss_average = first ? loss : smoothing * report.loss_average + (1.0 - smoothing) * loss;
+    report.seconds_per_iteration =
+        first ? seconds : smoothing * report.seconds_per_iteration + (1.0 - smoothing) * seconds;
+    report.learning_rate = last_lr_;
+    report.grad_norm = last_grad_norm_;
+    first = false;
+    log_.append({{"iteration", iteration_},
+                 {"loss", loss},
+                 {"lr", last_lr_},
+                 {"grad_norm", last_grad_norm_},
+                 {"seconds", seconds},
+                 {"clips", data_cursor_}});
+    const bool by_count = options_.checkpoint_every > 0 && iteration_ % options_.checkpoint_every == 0;
+    const bool by_time =
+        std::chrono::duration<double>(clock::now() - last_checkpoint).count() >= 60.0 * options_.checkpoint_minutes;
+    report.checkpointed = by_count || by_time;
+    if (report.checkpointed) {
+      save_checkpoint();
+      checkpointed_at = iteration_;
+      last_checkpoint = clock::now();
+    }
+    if (progress) progress(report);
+  }
+  if (checkpointed_at != iteration_) save_checkpoint();
+  if (options_.export_at_end) export_model(options_.out_dir / "model");
+}
+
+}  // namespace blade::train

@@ -1,0 +1,84 @@
+#pragma once
+// Trains a pixel-space Wan DiT and its umT5 text encoder from scratch with rectified flow matching
+// (see flow_matching.h), AdamW, gradient clipping, an EMA of the weights, prompt dropout for
+// classifier-free guidance and bf16 autocast on CUDA. Checkpoints (checkpoint.h) hold everything a
+// bit-exact resume needs: weights, EMA, AdamW moments and step counts, generator states, the
+// iteration and the data cursor. The run folder holds:
+//   tokenizer/spiece.model   trained first, on the source's prompts
+//   checkpoint.json + checkpoint-<n>.safetensors
+//   train_log.jsonl          (unless another log path is given)
+//   model/                   the EMA model as an engine model folder (model_export.h), at the end
+
+#include "attention/attention_backend.h"
+#include "core/cancel.h"
+#include "models/dit/wan_dit.h"
+#include "train/adamw_state.h"
+#include "train/clip_source.h"
+#include "train/ema.h"
+#include "train/loss_log.h"
+#include "train/teacher_options.h"
+#include "train/train_progress.h"
+#include "train/trainable_text_encoder.h"
+#include "train/training_rng.h"
+
+#include <chrono>
+#include <memory>
+#include <optional>
+
+namespace blade::train {
+
+class TeacherTrainer {
+ public:
+  // resume = false: a fresh run in options.out_dir (trains the tokenizer, initialises the weights).
+  // resume = true: continues from out_dir's checkpoint; the run-shaping settings come from the
+  // checkpoint, the others (iterations, device, checkpoint interval, log, export) from `options`.
+  TeacherTrainer(TeacherTrainOptions options, ClipSource& source, bool resume);
+
+  // Trains until options.iterations, reporting every iteration; writes a checkpoint every
+  // checkpoint_minutes and at the end, then exports the EMA model when export_at_end. A cancel is
+  // acknowledged at the next iteration: a checkpoint is written, then Cancelled is thrown.
+  void run(const ProgressCallback& progress = {}, const CancelToken* cancel = nullptr);
+
+  // One optimiser step on the next batch; returns its loss.
+  double train_step();
+
+  // Flow-matching loss on `batch` with sigmas and noise drawn from `seed` alone (the run's
+  // generators are untouched), no prompt dropout, no gradient; with `ema` the averaged weights.
+  double evaluate_loss(const ClipBatch& batch, uint64_t seed, bool ema);
+
+  void save_checkpoint();
+  void export_model(const std::filesystem::path& dir);  // the EMA weights
+
+  int64_t iteration() const { return iteration_; }
+  uint64_t data_cursor() const { return data_cursor_; }
+  const TeacherTrainOptions& options() const { return options_; }
+  NamedTensors parameters() const;  // "dit.*" and "text.*", the live tensors
+  const EmaWeights& ema() const { return ema_; }
+  models::WanDiT& dit() { return dit_; }
+  TrainableTextEncoder& text_encoder() { return *text_; }
+
+ private:
+  void build_models(const std::filesystem::path& tokenizer_model);
+  void restore(const std::filesystem::path& run_dir);
+  torch::Tensor forward_loss(const ClipBatch& batch, const std::vector<std::string>& prompts,
+                             const torch::Tensor& sigmas, const torch::Tensor& noise);
+
+  TeacherTrainOptions options_;
+  ClipSource& source_;
+  torch::Device device_{torch::kCPU};
+  models::WanDiT dit_{nullptr};
+  std::unique_ptr<TrainableTextEncoder> text_;
+  std::unique_ptr<attention::AttentionBackend> attention_;
+  NamedTensors parameters_;
+  std::unique_ptr<torch::optim::AdamW> optimizer_;
+  EmaWeights ema_;
+  std::unique_ptr<TrainingRng> rng_;
+  LrSchedule schedule_;
+  LossLog log_;
+  int64_t iteration_ = 0;
+  uint64_t data_cursor_ = 0;
+  double last_grad_norm_ = 0.0;
+  double last_lr_ = 0.0;
+};
+
+}  // namespace blade::train

@@ -1,0 +1,60 @@
+#include "train/world_clip_source.h"
+
+#include "core/error.h"
+#include "world/prompt_grammar.h"
+#include "world/renderer.h"
+#include "world/scene_sampler.h"
+#include "world/world_batch.h"
+
+#include <torch/torch.h>
+
+namespace blade::train {
+namespace {
+
+world::SamplerSettings sampler_settings(const ClipShape& shape, double two_object_probability) {
+  world::SamplerSettings settings;
+  settings.two_object_probability = two_object_probability;
+  settings.aspect = static_cast<double>(shape.width) / static_cast<double>(shape.height);
+  return settings;
+}
+
+}  // namespace
+
+WorldClipSource::WorldClipSource(ClipShape shape, uint64_t seed, torch::Device render_device,
+                                 double two_object_probability)
+    : shape_(shape), seed_(seed), render_device_(render_device), two_object_probability_(two_object_probability) {
+  world::check_format({shape.frames, shape.height, shape.width});
+}
+
+TrainingClip WorldClipSource::clip(uint64_t index) {
+  const uint64_t scene_seed = world::example_seed(seed_, static_cast<int64_t>(index));
+  const auto scene =
+      world::sample_scene(scene_seed, world::Split::Train, sampler_settings(shape_, two_object_probability_));
+  auto video = world::render_scene(scene, {shape_.frames, shape_.height, shape_.width}, {});
+  return {video.to(torch::kFloat32), world::make_prompt(scene.attributes, scene_seed)};
+}
+
+std::string WorldClipSource::prompt(uint64_t index) {
+  const uint64_t scene_seed = world::example_seed(seed_, static_cast<int64_t>(index));
+  const auto scene =
+      world::sample_scene(scene_seed, world::Split::Train, sampler_settings(shape_, two_object_probability_));
+  return world::make_prompt(scene.attributes, scene_seed);
+}
+
+ClipBatch WorldClipSource::batch(uint64_t first, int64_t count) {
+  if (count < 1) fail(ErrorKind::InvalidArgument, "a clip batch needs at least one clip, got {}", count);
+  const auto settings = sampler_settings(shape_, two_object_probability_);
+  std::vector<world::Scene> scenes;
+  ClipBatch out;
+  for (int64_t i = 0; i < count; ++i) {
+    const uint64_t scene_seed = world::example_seed(seed_, static_cast<int64_t>(first) + i);
+    scenes.push_back(world::sample_scene(scene_seed, world::Split::Train, settings));
+    out.prompts.push_back(world::make_prompt(scenes.back().attributes, scene_seed));
+  }
+  world::RenderOptions options;
+  options.device = render_device_;
+  out.videos = world::render_scenes(scenes, {shape_.frames, shape_.height, shape_.width}, options);
+  return out;
+}
+
+}  // namespace blade::train

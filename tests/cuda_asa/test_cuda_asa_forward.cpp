@@ -1,0 +1,165 @@
+// The CUDA block-sparse forward equals float64 masked attention: keep-all masks give dense
+// attention, random masks the masked softmax, ASA-GT the softmax over [kept tiles ; pooled tokens]
+// with the ln(n) bias; LSE included. Every output is poisoned with NaN before the run.
+
+#include "../asa/asa_reference.h"
+#include "attention/asa_sparse_attention.h"
+#include "cuda_asa_util.h"
+#include "kernels/asa_cuda.h"
+#include "kernels/asa_cuda_bench.h"
+#include "test_tensors.h"
+
+#include <fmt/format.h>
+
+#include <random>
+
+using namespace blade;
+using attention::BlockMask;
+
+namespace {
+
+struct Case {
+  torch::Dtype dtype = torch::kBFloat16;
+  int64_t dim = 64, block = 64, batch = 2, heads = 3, lq = 333, lk = 333;
+  double density = 1.0;   // >= 1: keep every block
+  int64_t pool = 0;       // > 0: ASA-GT with this many tokens per global token
+  bool empty_row = false; // drop every block of row (0, 0, 0)
+};
+
+std::string describe(const Case& c) {
+  return fmt::format("{} D{} block{} B{} H{} Lq{} Lk{} density {} pool {}{}", test::dtype_label(c.dtype), c.dim, c.block,
+                     c.batch, c.heads, c.lq, c.lk, c.density, c.pool, c.empty_row ? " empty row" : "");
+}
+
+void run_case(const Case& c) {
+  const auto options = torch::TensorOptions().device(torch::kCUDA).dtype(c.dtype);
+  const auto q = torch::randn({c.batch, c.heads, c.lq, c.dim}, options);
+  const auto k = torch::randn({c.batch, c.heads, c.lk, c.dim}, options);
+  const auto v = torch::randn({c.batch, c.heads, c.lk, c.dim}, options);
+  const int64_t nq = (c.lq + c.block - 1) / c.block, nk = (c.lk + c.block - 1) / c.block;
+  BlockMask mask = c.density >= 1.0 ? BlockMask::all_kept(c.batch, c.heads, nq, nk)
+                                    : test::random_block_mask(c.batch, c.heads, nq, nk, c.density);
+  if (c.empty_row) {
+    for (int64_t kb = 0; kb < nk; ++kb) mask.set(0, 0, 0, kb, false);
+  }
+  const auto index = mask.to_index();
+
+  kernels::GlobalTokenTensors global;
+  if (c.pool > 0) {
+    global.keys = test::pool_reference(k.cpu(), c.pool).to(torch::kCUDA, c.dtype);
+    global.values = test::pool_reference(v.cpu(), c.pool).to(torch::kCUDA, c.dtype);
+    global.log_weight = test::pool_log_weight_reference(c.lk, c.pool);
+  }
+
+  auto out = torch::full_like(q, NAN);
+  auto lse = torch::full({c.batch, c.heads, c.lq}, NAN, options.dtype(torch::kFloat32));
+  kernels::block_sparse_forward_cuda_into(q, k, v, index.offsets, index.indices, c.block, global, out, lse);
+  torch::cuda::synchronize();
+
+  const auto visible = test::token_mask(mask, c.lq, c.lk, c.block);
+  const auto ref = c.pool > 0 ? test::masked_attention_reference(q.cpu(), k.cpu(), v.cpu(), visible, global.keys.cpu(),
+                                                                 global.values.cpu(), global.log_weight)
+                              : test::masked_attention_reference(q.cpu(), k.cpu(), v.cpu(), visible);
+  auto out_cpu = out.cpu(), lse_cpu = lse.cpu();
+  auto ref_out = ref.out.clone(), ref_lse = ref.lse.clone();
+  if (c.empty_row) {
+    // The first query block of (0, 0) attends nothing: output 0 and LSE -inf, where the reference
+    // has no value; those rows are then set equal on both sides.
+    const int64_t rows = std::min(c.block, c.lq);
+    const auto empty_out = out_cpu[0][0].narrow(0, 0, rows);
+    const auto empty_lse = lse_cpu[0][0].narrow(0, 0, rows);
+    BLADE_CHECK(empty_out.eq(0).all().item<bool>(), "{}: a row attending nothing must give 0", describe(c));
+    BLADE_CHECK(torch::isneginf(empty_lse).all().item<bool>(), "{}: a row attending nothing must give LSE -inf",
+                describe(c));
+    ref_out[0][0].narrow(0, 0, rows).zero_();
+    ref_lse[0][0].narrow(0, 0, rows).zero_();
+    lse_cpu[0][0].narrow(0, 0, rows).zero_();
+  }
+  const double out_error = test::relative_error(out_cpu, ref_out);
+  const bool lse_finite = test::all_finite(lse_cpu);
+  const double lse_error = lse_finite ? test::max_abs_difference(lse_cpu, ref_lse) : INFINITY;
+  fmt::print("{:<58} out rel {:.2e}  lse max abs {:.2e}\n", describe(c), out_error, lse_error);
+  BLADE_CHECK(out_error <= test::tolerance(c.dtype), "{}: output rel. error {}", describe(c), out_error);
+  BLADE_CHECK(lse_error <= 1e-3, "{}: LSE max abs error {}", describe(c), lse_error);
+}
+
+// Every dtype, head dim and block size: keep-all, random masks, Lq != Lk, ASA-GT, an empty row.
+void run_shape_matrix() {
+  for (auto dtype : {torch::kBFloat16, torch::kFloat16}) {
+    for (int64_t dim : {64, 128}) {
+      for (int64_t block : {64, 128}) {
+        Case c;
+        c.dtype = dtype;
+        c.dim = dim;
+        c.block = block;
+        run_case(c);  // keep all = dense
+        c.density = 0.35;
+        run_case(c);
+        c.lq = 190;
+        c.lk = 450;
+        run_case(c);
+        c.lq = c.lk = 333;
+        c.pool = block == 64 ? 7 : 30;  // 333 = 47 * 7 + 4 and 11 * 30 + 3: a shorter tail group
+        run_case(c);
+        c.pool = 0;
+        c.empty_row = true;
+        run_case(c);
+      }
+    }
+  }
+}
+
+// The engine's block_sparse_attention dispatches CUDA tensors to the kernels (with the engine's
+// own pooled global tokens).
+void engine_dispatch_case(torch::Dtype dtype, int64_t pool) {
+  const auto options = torch::TensorOptions().device(torch::kCUDA).dtype(dtype);
+  const int64_t batch = 1, heads = 4, tokens = 500, dim = 128, block = 128;
+  const auto q = torch::randn({batch, heads, tokens, dim}, options);
+  const auto k = torch::randn({batch, heads, tokens, dim}, options);
+  const auto v = torch::randn({batch, heads, tokens, dim}, options);
+  const int64_t n = (tokens + block - 1) / block;
+  const auto mask = test::random_block_mask(batch, heads, n, n, 0.4);
+  attention::GlobalTokens global;
+  if (pool > 0) global = attention::pool_global_tokens(k, v, pool);
+  const auto result = attention::block_sparse_attention(q, k, v, mask.to_index(), block, pool > 0 ? &global : nullptr);
+  torch::cuda::synchronize();
+  const auto visible = test::token_mask(mask, tokens, tokens, block);
+  const auto ref = pool > 0 ? test::masked_attention_reference(q.cpu(), k.cpu(), v.cpu(), visible, global.keys.cpu(),
+                                                               global.values.cpu(), global.log_weight.cpu())
+                            : test::masked_attention_reference(q.cpu(), k.cpu(), v.cpu(), visible);
+  const double error = test::relative_error(result.out, ref.out);
+  fmt::print("engine dispatch {} pool {}: on {} out rel {:.2e}\n", test::dtype_label(dtype), pool,
+             result.out.device().str(), error);
+  BLADE_CHECK(result.out.is_cuda() && result.lse.is_cuda(), "the dispatch must keep the result on the GPU");
+  BLADE_CHECK(error <= test::tolerance(dtype), "engine dispatch {} pool {}: rel. error {}", test::dtype_label(dtype),
+              pool, error);
+}
+
+}  // namespace
+
+int main() {
+  if (!test::require_cuda()) return test::exit_code();
+  torch::manual_seed(static_cast<uint64_t>(std::random_device{}()));
+  // Both key-tile widths of the forward kernel (each shape's default is one of them).
+  for (int key_tile : {32, 64}) {
+    kernels::set_forward_key_tile(key_tile);
+    fmt::print("forward key tile {}\n", key_tile);
+    run_shape_matrix();
+  }
+  kernels::set_forward_key_tile(0);
+  Case many_heads;
+  many_heads.dim = 128;
+  many_heads.block = 128;
+  many_heads.batch = 1;
+  many_heads.heads = 40;
+  many_heads.lq = many_heads.lk = 260;
+  many_heads.density = 0.5;
+  run_case(many_heads);
+  many_heads.pool = 30;
+  run_case(many_heads);
+  for (auto dtype : {torch::kBFloat16, torch::kFloat16}) {
+    engine_dispatch_case(dtype, 0);
+    engine_dispatch_case(dtype, 30);
+  }
+  return test::exit_code();
+}

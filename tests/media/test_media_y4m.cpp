@@ -1,0 +1,147 @@
+// YUV4MPEG2 files: every byte against a float64 BT.601 reference, the settings sidecar, and FFmpeg
+// (through BLADE Studio's reader) reading the file as the colours that were written.
+
+#include "media/clip_metadata.h"
+#include "media/video_file.h"
+#include "media_test_support.h"
+
+#include <nlohmann/json.hpp>
+
+#include <QtTest>
+
+using blade::ErrorKind;
+using namespace blade::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+// The expected file: header, then per frame "FRAME\n" and the Y, Cb and Cr planes of BT.601
+// limited range, computed in float64 from the textbook definition (Kr = 0.299, Kb = 0.114).
+// `tie` marks bytes whose exact value lies halfway between two codes: there either rounding is right.
+struct ReferenceY4m {
+  std::string bytes;
+  std::vector<bool> tie;
+
+  void add(const std::string& text) {
+    bytes += text;
+    tie.resize(bytes.size(), false);
+  }
+  void add_code(double value) {
+    bytes.push_back(static_cast<char>(std::clamp(std::lround(value), 0L, 255L)));
+    tie.push_back(std::abs(value - std::floor(value) - 0.5) < 1e-9);
+  }
+};
+
+ReferenceY4m reference_y4m(const torch::Tensor& frames, const std::string& rate) {
+  constexpr double kr = 0.299, kb = 0.114, kg = 1.0 - kr - kb;
+  const int64_t count = frames.size(0), height = frames.size(1), width = frames.size(2), pixels = height * width;
+  ReferenceY4m y4m;
+  y4m.add(fmt::format("YUV4MPEG2 W{} H{} F{} Ip A1:1 C444 XCOLORRANGE=LIMITED\n", width, height, rate));
+  const auto rgb = (frames.to(torch::kFloat64) / 255.0).contiguous();
+  const double* p = rgb.data_ptr<double>();
+  for (int64_t f = 0; f < count; ++f) {
+    y4m.add("FRAME\n");
+    const double* frame = p + 3 * f * pixels;
+    auto luma = [&](int64_t i) { return kr * frame[3 * i] + kg * frame[3 * i + 1] + kb * frame[3 * i + 2]; };
+    for (int64_t i = 0; i < pixels; ++i) y4m.add_code(16.0 + 219.0 * luma(i));
+    for (int64_t i = 0; i < pixels; ++i) y4m.add_code(128.0 + 224.0 * (frame[3 * i + 2] - luma(i)) / (2 * (1 - kb)));
+    for (int64_t i = 0; i < pixels; ++i) y4m.add_code(128.0 + 224.0 * (frame[3 * i] - luma(i)) / (2 * (1 - kr)));
+  }
+  return y4m;
+}
+
+// Where the written bytes first differ from the reference, for a readable failure ("" if nowhere).
+std::string first_difference(const std::string& actual, const ReferenceY4m& expected) {
+  if (actual.size() != expected.bytes.size()) {
+    return fmt::format("size {} != {}", actual.size(), expected.bytes.size());
+  }
+  for (size_t i = 0; i < actual.size(); ++i) {
+    const int got = static_cast<uint8_t>(actual[i]), want = static_cast<uint8_t>(expected.bytes[i]);
+    if (got != want && !(expected.tie[i] && std::abs(got - want) == 1)) {
+      return fmt::format("byte {}: {} != {}", i, got, want);
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+class TestMediaY4m : public QObject {
+  Q_OBJECT
+ private slots:
+  void bytes_match_the_bt601_reference() {
+    QTemporaryDir dir;
+    struct Case {
+      int frames, height, width;
+      double fps;
+      std::string rate;
+    };
+    const Case cases[] = {{3, 17, 33, 24000.0 / 1001.0, "24000:1001"}, {2, 16, 16, 16.0, "16:1"},
+                          {1, 1, 1, 29.97, "2997:100"}};
+    for (const auto& c : cases) {
+      const fs::path path = fs::path(dir.path().toStdString()) / "noise.y4m";
+      const auto frames = torch::randint(0, 256, {c.frames, c.height, c.width, 3}, torch::kUInt8);
+      blade::media::write_y4m(path, make_clip(frames, c.fps));
+      const std::string difference = first_difference(read_bytes(path), reference_y4m(frames, c.rate));
+      QVERIFY2(difference.empty(), difference.c_str());
+    }
+    // The corners of the colour cube land on the textbook code values.
+    const auto corners = torch::tensor({0, 0, 0, 255, 255, 255, 255, 0, 0}, torch::kUInt8).view({1, 1, 3, 3});
+    const fs::path path = fs::path(dir.path().toStdString()) / "corners.y4m";
+    blade::media::write_y4m(path, make_clip(corners, 16.0));
+    const std::string bytes = read_bytes(path);
+    const std::string planes = bytes.substr(bytes.size() - 9);
+    const std::vector<int> expected = {16, 235, 81, 128, 128, 90, 128, 128, 240};
+    for (size_t i = 0; i < expected.size(); ++i) QCOMPARE(int(static_cast<uint8_t>(planes[i])), expected[i]);
+  }
+
+  void ffmpeg_reads_back_the_written_colours() {
+    QTemporaryDir dir;
+    const fs::path path = fs::path(dir.path().toStdString()) / "moving.y4m";
+    const auto original = moving_frames(7, 40, 56);
+    blade::media::write_y4m(path, make_clip(original, 24000.0 / 1001.0));
+    const blade::Clip decoded = blade::media::read_mp4(path);
+    QCOMPARE(decoded.frame_count(), int64_t(7));
+    QCOMPARE(decoded.height(), int64_t(40));
+    QCOMPARE(decoded.width(), int64_t(56));
+    QVERIFY2(std::abs(decoded.fps - 24000.0 / 1001.0) < 1e-9, qPrintable(QString::number(decoded.fps, 'g', 17)));
+    const double error = mean_abs_error(decoded.frames, original);
+    const double largest = (decoded.frames.to(torch::kInt32) - original.to(torch::kInt32)).abs().max().item<int>();
+    qInfo("Y4M read by FFmpeg: mean abs error %.3f, largest %.0f, PSNR %.2f dB", error, largest,
+          psnr(decoded.frames, original));
+    QVERIFY2(error < 0.75, qPrintable(QString::number(error)));
+    QVERIFY2(largest <= 3, qPrintable(QString::number(largest)));
+  }
+
+  void settings_go_to_the_json_sidecar_exactly() {
+    QTemporaryDir dir;
+    const fs::path path = fs::path(dir.path().toStdString()) / "settings.y4m";
+    const std::map<std::string, std::string> metadata = {
+        {blade::media::metadata_keys::kPrompt, "\u6771\u4eac \U0001F3AC \"quoted\" \\ line\nbreak"},
+        {blade::media::metadata_keys::kNegativePrompt, ""},
+        {blade::media::metadata_keys::kSeed, "42"},
+        {blade::media::metadata_keys::kRequest, "{\"prompt\":\"x \\\"y\\\"\",\"seed\":42}"}};
+    blade::media::write_y4m(path, make_clip(moving_frames(2, 16, 16), 16.0, metadata));
+    const auto sidecar = nlohmann::json::parse(read_bytes(path.string() + ".json"));
+    QVERIFY((sidecar.get<std::map<std::string, std::string>>() == metadata));
+    QCOMPARE(names_in(dir.path().toStdString()), (std::vector<std::string>{"settings.y4m", "settings.y4m.json"}));
+  }
+
+  void odd_sizes_are_fine_but_bad_clips_are_refused() {
+    QTemporaryDir dir;
+    const fs::path path = fs::path(dir.path().toStdString()) / "clip.y4m";
+    blade::media::write_clip(path, make_clip(moving_frames(2, 15, 21), 16.0));
+    QVERIFY(read_bytes(path).rfind("YUV4MPEG2 W21 H15 F16:1 ", 0) == 0);
+
+    const Caught not_utf8 = caught([&] {
+      blade::media::write_y4m(path, make_clip(moving_frames(1, 16, 16), 16.0, {{"blade.prompt", "\xff\xfe"}}));
+    });
+    QVERIFY(not_utf8.thrown);
+    QCOMPARE(not_utf8.kind, ErrorKind::InvalidArgument);
+    QVERIFY2(contains(not_utf8.message, path.string()) && contains(not_utf8.message, "UTF-8"),
+             not_utf8.message.c_str());
+  }
+};
+
+QTEST_GUILESS_MAIN(TestMediaY4m)
+#include "test_media_y4m.moc"

@@ -1,0 +1,95 @@
+// The small pieces of training arithmetic against closed forms: the shifted sigma density, the flow
+// interpolation and its inverses, forward diffusion between noise levels, learning-rate schedules
+// and the EMA.
+
+#include "test_tensors.h"
+#include "train/ema.h"
+#include "train/flow_matching.h"
+#include "train/lr_schedule.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <QtTest>
+
+using namespace blade;
+
+class TestTrainMath : public QObject {
+  Q_OBJECT
+ private slots:
+  void sigma_density_matches_its_cdf() {
+    auto generator = at::make_generator<at::CPUGeneratorImpl>(1);
+    for (double shift : {1.0, 3.0, 5.0}) {
+      const int64_t n = 200000;
+      const auto sigmas = std::get<0>(train::sample_training_sigmas(n, shift, generator).sort());
+      QVERIFY(sigmas.min().item<double>() >= 0.0 && sigmas.max().item<double>() < 1.0);
+      // F(sigma) = sigma / (s - (s - 1) sigma); Kolmogorov-Smirnov distance of the sample.
+      const auto cdf = sigmas / (shift - (shift - 1.0) * sigmas);
+      const auto empirical = torch::arange(1, n + 1, torch::kFloat64) / static_cast<double>(n);
+      const double ks = (cdf - empirical).abs().max().item<double>();
+      QVERIFY2(ks < 0.005, std::to_string(ks).c_str());  // 1.36 / sqrt(n) = 0.003 at 95%
+    }
+  }
+
+  void timesteps_truncate_like_the_samplers() {
+    const auto sigmas = torch::tensor({0.0, 0.0009, 0.5, 0.12345, 0.9999}, torch::kFloat64);
+    const auto t = train::timesteps_from_sigmas(sigmas);
+    QVERIFY(torch::equal(t, torch::tensor({0.0f, 0.0f, 500.0f, 123.0f, 999.0f})));
+  }
+
+  void velocity_inverts_the_interpolation() {
+    auto generator = at::make_generator<at::CPUGeneratorImpl>(2);
+    const auto x0 = torch::randn({3, 3, 2, 4, 4}, generator, torch::kFloat64);
+    const auto noise = torch::randn({3, 3, 2, 4, 4}, generator, torch::kFloat64);
+    const auto sigmas = torch::tensor({0.1, 0.5, 0.95}, torch::kFloat64);
+    const auto x = train::noisy_sample(x0, noise, sigmas);
+    const auto v = noise - x0;
+    QVERIFY(test::relative_error(train::x0_from_velocity(x, v, sigmas), x0) < 1e-6);
+    QVERIFY(test::relative_error(train::noise_from_velocity(x, v, sigmas), noise) < 1e-6);
+    QCOMPARE(train::flow_matching_loss(v, x0, noise).item<double>(), 0.0);
+  }
+
+  void diffusing_further_gives_the_higher_noise_marginal() {
+    auto generator = at::make_generator<at::CPUGeneratorImpl>(3);
+    const int64_t n = 400000;
+    const double a = 0.3, b = 0.8, x0 = 0.5;
+    const auto from = (1.0 - a) * x0 + a * torch::randn({n, 1, 1, 1, 1}, generator, torch::kFloat64);
+    const auto z = torch::randn({n, 1, 1, 1, 1}, generator, torch::kFloat64);
+    const auto sig_a = torch::full({n}, a, torch::kFloat64);
+    const auto sig_b = torch::full({n}, b, torch::kFloat64);
+    const auto to = train::diffuse_further(from, z, sig_a, sig_b);
+    const double mean = to.mean().item<double>();
+    const double std = to.std().item<double>();
+    QVERIFY2(std::abs(mean - (1.0 - b) * x0) < 0.005, std::to_string(mean).c_str());
+    QVERIFY2(std::abs(std - b) < 0.005, std::to_string(std).c_str());
+  }
+
+  void learning_rate_schedules() {
+    train::LrSchedule s{.base = 1e-3, .warmup = 4, .decay = train::LrDecay::Cosine, .total = 14, .min_ratio = 0.1};
+    QCOMPARE(s.at(0), 2.5e-4);
+    QCOMPARE(s.at(3), 1e-3);
+    QCOMPARE(s.at(4), 1e-3);
+    QVERIFY(std::abs(s.at(9) - 1e-3 * (0.1 + 0.9 * 0.5)) < 1e-15);
+    QVERIFY(std::abs(s.at(14) - 1e-4) < 1e-15);
+    QVERIFY(std::abs(s.at(100) - 1e-4) < 1e-15);
+    s.decay = train::LrDecay::Constant;
+    QCOMPARE(s.at(100), 1e-3);
+  }
+
+  void ema_follows_its_formula() {
+    auto p = torch::tensor({1.0f, -2.0f});
+    train::EmaWeights ema({{"p", p}}, 0.99);
+    QCOMPARE(ema.decay_at(0), 0.1);
+    QCOMPARE(ema.decay_at(1000), 0.99);
+    double expected0 = 1.0;
+    for (int64_t n = 0; n < 50; ++n) {
+      p.add_(0.5f);
+      ema.update({{"p", p}}, n);
+      const double d = ema.decay_at(n);
+      expected0 = d * expected0 + (1.0 - d) * p[0].item<double>();
+    }
+    QVERIFY(std::abs(ema.averages()[0].second[0].item<double>() - expected0) < 1e-4);
+  }
+};
+
+QTEST_GUILESS_MAIN(TestTrainMath)
+#include "test_train_math.moc"

@@ -1,0 +1,92 @@
+// Teacher training on the CPU with a tiny model: the loss on a fixed batch goes down, progress and
+// the loss log follow every iteration, and a cancel leaves a checkpoint.
+
+#include "core/cancel.h"
+#include "core/error.h"
+#include "moving_squares_source.h"
+#include "tiny_config.h"
+#include "train/checkpoint.h"
+#include "train/teacher_trainer.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <fstream>
+
+using namespace blade;
+
+class TestTrainTeacher : public QObject {
+  Q_OBJECT
+ private slots:
+  void loss_on_a_fixed_batch_goes_down() {
+    QTemporaryDir dir;
+    auto options = test::tiny_teacher_options(dir.path().toStdString());
+    options.iterations = 60;
+    options.batch = 4;
+    options.ema_decay = 0.9;
+    test::MovingSquaresSource source(options.model.clip, 1);
+    train::TeacherTrainer trainer(options, source, false);
+    const auto fixed = source.batch(1'000'000, 8);  // clips the run never trains on
+
+    const double before = trainer.evaluate_loss(fixed, 99, false);
+    std::vector<double> losses;
+    int reports = 0;
+    trainer.run([&](const train::TrainProgress& p) {
+      ++reports;
+      QCOMPARE(p.iteration, static_cast<int64_t>(reports));
+      QCOMPARE(p.total, int64_t{60});
+      losses.push_back(p.loss);
+    });
+    const double after = trainer.evaluate_loss(fixed, 99, false);
+    const double after_ema = trainer.evaluate_loss(fixed, 99, true);
+    const double first = (losses[0] + losses[1] + losses[2] + losses[3] + losses[4]) / 5.0;
+    const double last = (losses[55] + losses[56] + losses[57] + losses[58] + losses[59]) / 5.0;
+    qInfo("fixed-batch loss %.4f -> %.4f (EMA %.4f); training loss mean of first 5 %.4f, last 5 %.4f", before, after,
+          after_ema, first, last);
+    QCOMPARE(reports, 60);
+    QVERIFY(after < 0.6 * before);
+    QVERIFY(after_ema < 0.8 * before);
+    QVERIFY(last < 0.7 * first);
+    QCOMPARE(trainer.data_cursor(), uint64_t{60 * 4});
+
+    std::ifstream log(dir.filePath("train_log.jsonl").toStdString());
+    int lines = 0;
+    for (std::string line; std::getline(log, line);) {
+      const auto entry = nlohmann::json::parse(line);
+      ++lines;
+      QCOMPARE(entry["iteration"].get<int>(), lines);
+      QCOMPARE(entry["loss"].get<double>(), losses[static_cast<size_t>(lines - 1)]);
+    }
+    QCOMPARE(lines, 60);
+    QCOMPARE(train::read_checkpoint_info(dir.path().toStdString(), "teacher")["iteration"].get<int>(), 60);
+  }
+
+  void cancel_writes_a_checkpoint_first() {
+    QTemporaryDir dir;
+    auto options = test::tiny_teacher_options(dir.path().toStdString());
+    options.iterations = 50;
+    test::MovingSquaresSource source(options.model.clip, 1);
+    train::TeacherTrainer trainer(options, source, false);
+    CancelToken cancel;
+    bool cancelled = false;
+    try {
+      trainer.run([&](const train::TrainProgress& p) { if (p.iteration == 3) cancel.request(); }, &cancel);
+    } catch (const Error& e) {
+      cancelled = e.kind() == ErrorKind::Cancelled;
+    }
+    QVERIFY(cancelled);
+    QVERIFY(cancel.heard());
+    QCOMPARE(trainer.iteration(), int64_t{3});
+    QCOMPARE(train::read_checkpoint_info(dir.path().toStdString(), "teacher")["iteration"].get<int>(), 3);
+  }
+
+  void mismatched_source_is_refused() {
+    QTemporaryDir dir;
+    auto options = test::tiny_teacher_options(dir.path().toStdString());
+    test::MovingSquaresSource source({5, 32, 32}, 1);
+    QVERIFY_THROWS_EXCEPTION(Error, train::TeacherTrainer(options, source, false));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestTrainTeacher)
+#include "test_train_teacher.moc"

@@ -1,0 +1,202 @@
+#include "core/error.h"
+#include "eval/fidelity_metrics.h"
+#include "eval/judge.h"
+#include "eval/judge_report.h"
+#include "world/prompt_grammar.h"
+#include "world/renderer.h"
+#include "world/scene_sampler.h"
+
+#include <QtTest>
+
+#include <cmath>
+
+using namespace blade;
+using world::Scene;
+using world::SceneAttributes;
+using world::Split;
+
+namespace {
+
+const world::ClipFormat kFormat{17, 128, 128};
+
+struct Tally {
+  double colour = 0, shape = 0, size = 0, motion = 0, speed = 0, background = 0, count = 0, overall = 0;
+  double min_overall = 1, temporal = 0, min_temporal = 1, sharpness = 0, min_sharpness = 1;
+  int n = 0;
+
+  void add(const eval::Judgement& j) {
+    const auto& s = j.scores;
+    colour += s.colour, shape += s.shape, size += s.size, motion += s.motion, speed += s.speed;
+    background += s.background, count += s.count, overall += s.overall;
+    min_overall = std::min(min_overall, s.overall);
+    temporal += j.temporal.score, min_temporal = std::min(min_temporal, j.temporal.score);
+    sharpness += j.sharpness.score, min_sharpness = std::min(min_sharpness, j.sharpness.score);
+    ++n;
+  }
+  double mean(double sum) const { return sum / n; }
+  void print(const char* what) const {
+    qInfo("%s (%d clips): colour %.3f shape %.3f size %.3f motion %.3f speed %.3f background %.3f count %.3f | "
+          "overall mean %.4f min %.3f | temporal mean %.4f min %.3f | sharpness mean %.4f min %.3f",
+          what, n, mean(colour), mean(shape), mean(size), mean(motion), mean(speed), mean(background), mean(count),
+          mean(overall), min_overall, mean(temporal), min_temporal, mean(sharpness), min_sharpness);
+  }
+};
+
+torch::Tensor blur(const torch::Tensor& video, double sigma) {
+  const int64_t radius = static_cast<int64_t>(std::ceil(3 * sigma));
+  auto g = torch::arange(-radius, radius + 1, torch::kFloat32);
+  g = torch::exp(-g.square() / (2 * sigma * sigma));
+  g = g / g.sum();
+  const auto sizes = video.sizes().vec();
+  auto planes = video.reshape({-1, 1, sizes[2], sizes[3]});
+  planes = torch::nn::functional::pad(planes, torch::nn::functional::PadFuncOptions({radius, radius, radius, radius})
+                                                  .mode(torch::kReplicate));
+  planes = torch::conv2d(torch::conv2d(planes, g.view({1, 1, 1, -1})), g.view({1, 1, -1, 1}));
+  return planes.reshape(sizes);
+}
+
+Scene single_object_scene(uint64_t seed) {
+  world::SamplerSettings settings;
+  settings.two_object_probability = 0.0;
+  return world::sample_scene(seed, Split::Train, settings);
+}
+
+}  // namespace
+
+class TestEvalJudge : public QObject {
+  Q_OBJECT
+ private slots:
+  void ground_truth_clips_score_near_one() {
+    Tally tally, held_out;
+    for (uint64_t seed = 0; seed < 250; ++seed) {
+      const Split split = seed < 200 ? Split::Train : Split::HeldOut;
+      const Scene scene = world::sample_scene(seed, split);
+      const auto judgement = eval::judge_clip(world::render_scene(scene, kFormat), scene.attributes);
+      (split == Split::Train ? tally : held_out).add(judgement);
+      if (judgement.scores.overall < 1.0) {
+        qInfo("seed %llu expected [%s] judged %s", static_cast<unsigned long long>(seed),
+              world::to_string(scene.attributes).c_str(), eval::to_json(judgement).dump().c_str());
+      }
+    }
+    tally.print("ground truth, training split");
+    held_out.print("ground truth, held-out split");
+    for (const Tally* t : {&tally, &held_out}) {
+      for (double sum : {t->colour, t->shape, t->size, t->motion, t->speed, t->background, t->count})
+        QVERIFY(t->mean(sum) >= 0.95);
+      QVERIFY(t->mean(t->overall) >= 0.97);
+      QVERIFY(t->mean(t->temporal) >= 0.97);
+      QVERIFY(t->mean(t->sharpness) >= 0.95);
+    }
+  }
+
+  void other_formats_are_judged_too() {
+    Tally tally;
+    for (uint64_t seed = 0; seed < 40; ++seed) {
+      const world::ClipFormat format = seed % 2 ? world::ClipFormat{9, 96, 160} : world::ClipFormat{33, 160, 120};
+      world::SamplerSettings settings;
+      settings.aspect = static_cast<double>(format.width) / format.height;
+      const Scene scene = world::sample_scene(seed + 500, Split::Train, settings);
+      tally.add(eval::judge_clip(world::render_scene(scene, format).unsqueeze(0), scene.attributes));
+    }
+    tally.print("ground truth, 9x96x160 and 33x160x120");
+    QVERIFY(tally.mean(tally.overall) >= 0.95);
+  }
+
+  void wrong_clips_lose_the_wrong_attribute() {
+    Tally colour, shape, motion, background, count;
+    for (uint64_t seed = 0; seed < 40; ++seed) {
+      const Scene truth = single_object_scene(seed + 1000);
+      const SceneAttributes expected = truth.attributes;
+      const auto& object = expected.objects[0];
+
+      Scene recoloured = truth;
+      recoloured.attributes.objects[0].colour = world::kColours[(world::index_of(object.colour) + 1 + seed % 7) % 8];
+      colour.add(eval::judge_clip(world::render_scene(recoloured, kFormat), expected));
+
+      SceneAttributes reshaped = expected;
+      reshaped.objects[0].shape = world::kShapes[(world::index_of(object.shape) + 1 + seed % 5) % 6];
+      shape.add(eval::judge_clip(world::render_scene(world::arrange_scene(reshaped, seed), kFormat), expected));
+
+      SceneAttributes moved = expected;
+      moved.objects[0].motion = world::kMotions[(world::index_of(object.motion) + 1 + seed % 7) % 8];
+      motion.add(eval::judge_clip(world::render_scene(world::arrange_scene(moved, seed), kFormat), expected));
+
+      Scene rebackground = truth;
+      rebackground.attributes.background.kind =
+          world::kBackgroundKinds[(world::index_of(expected.background.kind) + 1 + seed % 3) % 4];
+      background.add(eval::judge_clip(world::render_scene(rebackground, kFormat), expected));
+    }
+    for (uint64_t seed = 0, found = 0; found < 20; ++seed) {
+      const Scene scene = world::sample_scene(seed + 2000, Split::Train);
+      if (scene.attributes.objects.size() != 2) continue;
+      ++found;
+      SceneAttributes first_only = scene.attributes;
+      first_only.objects.pop_back();
+      count.add(eval::judge_clip(world::render_scene(scene, kFormat), first_only));
+    }
+    colour.print("wrong colour");
+    shape.print("wrong shape");
+    motion.print("wrong motion");
+    background.print("wrong background kind");
+    count.print("an extra object");
+    QVERIFY(colour.mean(colour.colour) <= 0.05);
+    QVERIFY(colour.mean(colour.shape) >= 0.95 && colour.mean(colour.motion) >= 0.95);
+    QVERIFY(shape.mean(shape.shape) <= 0.05);
+    QVERIFY(shape.mean(shape.colour) >= 0.95);
+    QVERIFY(motion.mean(motion.motion) <= 0.05);
+    QVERIFY(motion.mean(motion.colour) >= 0.95 && motion.mean(motion.shape) >= 0.9);
+    QVERIFY(std::abs(background.mean(background.background) - 0.5) <= 0.03);  // the tone still agrees
+    QVERIFY(count.mean(count.count) <= 0.05);
+    QVERIFY(count.mean(count.colour) >= 0.95);
+  }
+
+  void noise_blur_and_broken_time_are_seen() {
+    Tally noise, blurred, shuffled, flickering;
+    torch::manual_seed(21);
+    double psnr_blur = 0, ssim_blur = 0;
+    for (uint64_t seed = 0; seed < 20; ++seed) {
+      const Scene scene = world::sample_scene(seed + 3000, Split::Train);
+      const auto truth = world::render_scene(scene, kFormat);
+      noise.add(eval::judge_clip(torch::rand_like(truth) * 2 - 1, scene.attributes));
+
+      const auto soft = blur(truth, 1.5);
+      auto judged = eval::judge_clip(soft, scene.attributes);
+      blurred.add(judged);
+      QVERIFY(judged.sharpness.ratio < 0.7);
+      psnr_blur += eval::psnr(soft, truth) / 20;
+      ssim_blur += eval::ssim(soft, truth) / 20;
+
+      const auto order = torch::randperm(kFormat.frames, torch::kInt64);
+      shuffled.add(eval::judge_clip(truth.index_select(1, order), scene.attributes));
+
+      const auto offsets = (torch::rand({1, kFormat.frames, 1, 1}) - 0.5) * 0.3;
+      flickering.add(eval::judge_clip((truth + offsets).clamp(-1, 1), scene.attributes));
+    }
+    noise.print("uniform noise");
+    blurred.print("blurred (sigma 1.5 px)");
+    shuffled.print("frames shuffled");
+    flickering.print("per-frame brightness flicker");
+    qInfo("blurred vs ground truth: PSNR %.2f dB, SSIM %.4f", psnr_blur, ssim_blur);
+    QVERIFY(noise.mean(noise.overall) <= 0.3);
+    QVERIFY(blurred.mean(blurred.sharpness) <= 0.6);
+    QVERIFY(blurred.mean(blurred.overall) >= 0.9);  // blur alone does not change what is shown
+    QVERIFY(shuffled.mean(shuffled.temporal) <= 0.7);
+    QVERIFY(flickering.mean(flickering.temporal) <= 0.5);
+    QVERIFY(ssim_blur < 0.98 && psnr_blur < 40);
+  }
+
+  void prompts_are_judged_through_the_parser() {
+    world::SamplerSettings settings;
+    settings.two_object_probability = 0.0;
+    const Scene scene = world::sample_scene(77, Split::HeldOut, settings);
+    const auto video = world::render_scene(scene, kFormat);
+    const auto by_prompt = eval::judge_prompt(video, world::make_prompt(scene.attributes, 77));
+    QCOMPARE(by_prompt.scores.overall, eval::judge_clip(video, scene.attributes).scores.overall);
+    QVERIFY(eval::recovered_attributes(by_prompt) == scene.attributes);
+    QVERIFY_THROWS_EXCEPTION(blade::Error, eval::judge_prompt(video, "a cat playing the piano"));
+    QVERIFY_THROWS_EXCEPTION(blade::Error, eval::judge_clip(video.slice(2, 0, 4), scene.attributes));
+  }
+};
+
+QTEST_APPLESS_MAIN(TestEvalJudge)
+#include "test_eval_judge.moc"
