@@ -18,6 +18,6 @@ mkdir -p "$(dirname "$out")"
 QT_FONT_DPI=96 xvfb-run -a -s "-screen 0 1600x1000x24" \
   "$studio" --settings "$scratch/studio.ini" \
     --prompt "A red fox trots through fresh snow at dawn, soft golden light, shallow depth of field" \
-    --seed 7 --steps 4 --frames 17 --size 128x128 --sparsity 0.5 --mode asa \
+    --seed 7 --steps 4 --frames 17 --size 128x128 --sparsity 0.7 --mode asa --block-size 32 \
     --generate --tab "$tab" --screenshot "$out"
 echo "screenshot: wrote $out"

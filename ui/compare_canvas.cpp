@@ -63,7 +63,7 @@ void CompareCanvas::label(QPainter& painter, const QRect& where, const QString& 
 
 void CompareCanvas::paintEvent(QPaintEvent*) {
   QPainter painter(this);
-  painter.fillRect(rect(), palette().color(QPalette::Dark).darker(160));
+  painter.fillRect(rect(), QColor(24, 24, 28));
   painter.setRenderHint(QPainter::SmoothPixmapTransform);
   if (left_.isNull() && right_.isNull()) return;
   switch (mode_) {

@@ -50,7 +50,7 @@ void FrameView::mousePressEvent(QMouseEvent* event) {
 
 void FrameView::paintEvent(QPaintEvent*) {
   QPainter painter(this);
-  painter.fillRect(rect(), palette().color(QPalette::Dark).darker(160));
+  painter.fillRect(rect(), QColor(24, 24, 28));
   const QRect target = frameRect();
   if (!image_.isNull()) {
     painter.setRenderHint(QPainter::SmoothPixmapTransform, !nearest_);

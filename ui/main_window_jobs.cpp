@@ -120,6 +120,7 @@ void MainWindow::job_finished(const GenerationOutputPtr& output) {
   const auto& request = output->job.request;
   timeline_->setClip(output->frames, output->clip.fps,
                      tr("Seed %1 · %2 frames · %3 s").arg(request.seed).arg(output->frames.size()).arg(output->timings.total_s, 0, 'f', 1));
+  progress_->setFormat(tr("done"));
   progress_->setValue(progress_->maximum());
   set_status(tr("Job #%1 done in %2 s (denoising %3 s, decoding %4 s)")
                  .arg(output->job.id)
@@ -146,6 +147,7 @@ void MainWindow::job_cancelled(quint64 id) {
     engine_->cancel(pending.blade_id);
     compare_->setWaiting(tr("The comparison was cancelled."));
   }
+  if (id == shown_job_) progress_->setFormat(tr("cancelled"));
   set_status(tr("Job #%1 cancelled").arg(id));
   update_actions();
 }

@@ -22,10 +22,12 @@ namespace blade::ui {
 MaskInspector::MaskInspector(QWidget* parent) : QWidget(parent) {
   step_ = new QComboBox(this);
   step_->setObjectName(QStringLiteral("maskStep"));
+  step_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
   layer_ = new QSpinBox(this);
   layer_->setObjectName(QStringLiteral("maskLayer"));
   head_ = new QComboBox(this);
   head_->setObjectName(QStringLiteral("maskHead"));
+  head_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
   frame_ = new QSlider(Qt::Horizontal, this);
   frame_->setObjectName(QStringLiteral("maskFrame"));
   frame_->setToolTip(tr("Latent frame the overlay shows"));

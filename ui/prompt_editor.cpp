@@ -11,7 +11,8 @@ PromptEditor::PromptEditor(QWidget* parent) : QWidget(parent) {
   prompt_->setObjectName(QStringLiteral("prompt"));
   prompt_->setPlaceholderText(tr("Describe the clip: subject, motion, camera, light, style"));
   prompt_->setTabChangesFocus(true);
-  prompt_->setMinimumHeight(72);
+  prompt_->setMinimumHeight(64);
+  prompt_->setMaximumHeight(120);
   negative_ = new QPlainTextEdit(this);
   negative_->setObjectName(QStringLiteral("negativePrompt"));
   negative_->setPlaceholderText(tr("What the clip should not show (used when guidance > 1)"));

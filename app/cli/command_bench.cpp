@@ -55,7 +55,7 @@ int run_bench(const std::vector<std::string>& argv) {
          argv.empty() ? "" : argv.front());
   }
   const Arguments args(std::vector<std::string>(argv.begin() + 1, argv.end()),
-                       {"device", "seq", "heads", "dim", "batch", "block-size", "sparsity", "mask", "repeats", "seed"},
+                       {"device", "seq", "heads", "dim", "batch", "block-size", "sparsity", "mask", "repeats", "seed", "mask-file"},
                        {"json"});
   if (!args.positional().empty()) {
     fail(ErrorKind::InvalidArgument, "unexpected argument '{}' (options start with --)", args.positional().front());
@@ -73,6 +73,7 @@ int run_bench(const std::vector<std::string>& argv) {
   o.mask = parse_mask(args.value_or("mask", "random"));
   o.repeats = args.get_int("repeats", 5);
   o.seed = args.get_u64("seed", 0);
+  o.mask_file = args.value_or("mask-file", "");
   const auto rows = attention::bench_attention(o);
   if (args.flag("json")) {
     nlohmann::json out = nlohmann::json::array();

@@ -39,6 +39,7 @@ usage:
       --quiet               only errors on stderr
   blade bench attention [--device cpu|cuda] [--seq L] [--heads H] [--dim D] [--batch B]
       [--block-size 64|128] [--sparsity LIST] [--mask probe|random] [--repeats N] [--json]
+      [--mask-file PATH]    save each mask (torch.load-able, "{s}" = sparsity) for other tools
                             time dense attention against asa and asa-gt on random inputs
   blade info PATH [--json]  what is in a model folder, weights file or clip written by blade
   blade train --out DIR [options]   train the pixel-space teacher (BLADE-mini) on the synthetic world

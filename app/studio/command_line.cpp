@@ -38,6 +38,7 @@ StudioOptions parse_command_line(const QStringList& arguments) {
   const QCommandLineOption size(QStringLiteral("size"), "Clip size.", "WIDTHxHEIGHT");
   const QCommandLineOption sparsity(QStringLiteral("sparsity"), "Attention sparsity, 0 (dense) to 0.95.", "s");
   const QCommandLineOption mode(QStringLiteral("mode"), "Block-sparse mode: asa or asa-gt.", "mode");
+  const QCommandLineOption block(QStringLiteral("block-size"), "Tokens per attention block (32, 64, 128, 256).", "n");
   const QCommandLineOption seed(QStringLiteral("seed"), "Seed (fixed).", "n");
   const QCommandLineOption open(QStringLiteral("open"), "Open a clip and restore its settings.", "file.mp4");
   const QCommandLineOption generate(QStringLiteral("generate"), "Queue a generation at start.");
@@ -45,7 +46,7 @@ StudioOptions parse_command_line(const QStringList& arguments) {
   const QCommandLineOption tab(QStringLiteral("tab"), "View to show: timeline, attention or compare.", "name");
   const QCommandLineOption screenshot(QStringLiteral("screenshot"),
                                       "When the queued work is done, save the window as this PNG and quit.", "file.png");
-  parser.addOptions({settings, model, prompt, steps, frames, size, sparsity, mode, seed, open, generate, compare, tab, screenshot});
+  parser.addOptions({settings, model, prompt, steps, frames, size, sparsity, mode, block, seed, open, generate, compare, tab, screenshot});
   parser.process(arguments);
   if (!parser.positionalArguments().isEmpty()) usage_error(QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().front()));
 
@@ -70,6 +71,7 @@ StudioOptions parse_command_line(const QStringList& arguments) {
   if (!options.mode.isEmpty() && options.mode != QLatin1String("asa") && options.mode != QLatin1String("asa-gt")) {
     usage_error(QStringLiteral("--mode expects asa or asa-gt, got '%1'").arg(options.mode));
   }
+  if (parser.isSet(block)) options.block_size = to_int(parser.value(block), "block-size");
   if (parser.isSet(seed)) {
     bool ok = false;
     options.seed = parser.value(seed).toULongLong(&ok);

@@ -18,6 +18,7 @@ struct StudioOptions {
   QString size;  // WIDTHxHEIGHT
   std::optional<double> sparsity;
   QString mode;  // asa | asa-gt
+  std::optional<int> block_size;
   std::optional<qulonglong> seed;
   QString open;  // a clip to open
   bool generate = false;

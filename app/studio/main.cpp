@@ -41,6 +41,7 @@ void apply_options(MainWindow& window, const StudioOptions& options) {
   } else if (!options.mode.isEmpty() && request.attention.backend != "dense") {
     request.attention.backend = options.mode.toStdString();
   }
+  if (options.block_size) request.attention.asa.block_size = *options.block_size;
   if (options.seed) request.seed = *options.seed;
   form.setRequest(request);
   form.seedControl()->setRandom(options.seed ? false : random_seed);

@@ -44,7 +44,7 @@ std::vector<Track> link_blobs(const std::vector<Blob>& blobs, int64_t frames, do
   std::vector<Track> kept;
   for (auto& track : tracks)
     if (track.presence(frames) >= min_presence - 1e-9) kept.push_back(std::move(track));
-  std::stable_sort(kept.begin(), kept.end(), [frames](const Track& a, const Track& b) {
+  std::stable_sort(kept.begin(), kept.end(), [](const Track& a, const Track& b) {
     if (a.blobs.size() != b.blobs.size()) return a.blobs.size() > b.blobs.size();
     return a.mean_area() > b.mean_area();
   });

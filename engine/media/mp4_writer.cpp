@@ -174,6 +174,7 @@ class Mp4Writer {
       av_packet_rescale_ts(packet_.get(), encoder_->time_base, stream_->time_base);
       packet_->stream_index = stream_->index;
       check(av_interleaved_write_frame(output_.get(), packet_.get()), "writing a frame");
+      check(output_->pb->error, "writing a frame");  // a full disk shows here, not in the call above
     }
   }
 

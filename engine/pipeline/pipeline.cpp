@@ -129,7 +129,11 @@ torch::Tensor Pipeline::denoise(const GenerationRequest& request, torch::Tensor 
 GenerationResult Pipeline::run(const GenerationRequest& request, PipelineObserver* observer, const CancelToken* cancel) {
   static auto log = blade::log::get("pipeline");
   request.validate();
-  if (parse_device(request.device) != model_->device()) {
+  const auto asked = parse_device(request.device), loaded = model_->device();
+  // "cuda" means the current CUDA device, which is where a model loaded for "cuda" lives.
+  const bool same_device = asked.type() == loaded.type() && (!asked.has_index() || !loaded.has_index() ||
+                                                             asked.index() == loaded.index());
+  if (!same_device) {
     fail(ErrorKind::InvalidArgument, "the request asks for device {} but the model was loaded on {}", request.device,
          model_->device().str());
   }

@@ -48,6 +48,7 @@ class TestTrainExport : public QObject {
     train::TeacherTrainer trainer(options, source, false);
     trainer.run();
     const fs::path model = run / "model";
+    const auto& config = trainer.options().model;  // with the trained tokenizer's vocab size
 
     const auto index = read_json(model / "model_index.json");
     QCOMPARE(index["codec"].get<std::string>(), std::string("pixel"));
@@ -57,9 +58,9 @@ class TestTrainExport : public QObject {
 
     // The reference: the EMA weights in freshly built modules.
     const auto ema = as_map(trainer.ema().averages());
-    models::WanDiT expected_dit(options.model.dit);
+    models::WanDiT expected_dit(config.dit);
     train::copy_into_module(*expected_dit, ema, "dit.", "ema");
-    models::UMT5Encoder expected_encoder(options.model.text);
+    models::UMT5Encoder expected_encoder(config.text);
     train::copy_into_module(*expected_encoder, ema, "text.", "ema");
 
     auto dit = models::load_wan_dit(io::WeightStore::open(model / "transformer"), torch::kCPU, torch::kFloat32);

@@ -4,6 +4,7 @@
 #include "core/cancel.h"
 #include "core/error.h"
 #include "moving_squares_source.h"
+#include "throws.h"
 #include "tiny_config.h"
 #include "train/checkpoint.h"
 #include "train/teacher_trainer.h"
@@ -84,7 +85,7 @@ class TestTrainTeacher : public QObject {
     QTemporaryDir dir;
     auto options = test::tiny_teacher_options(dir.path().toStdString());
     test::MovingSquaresSource source({5, 32, 32}, 1);
-    QVERIFY_THROWS_EXCEPTION(Error, train::TeacherTrainer(options, source, false));
+    QVERIFY(test::throws_error([&] { train::TeacherTrainer(options, source, false); }, ErrorKind::InvalidArgument));
   }
 };
 
