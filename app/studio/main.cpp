@@ -17,6 +17,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <string_view>
 
 namespace {
 
@@ -81,9 +82,24 @@ void screenshot_when_done(MainWindow& window, const StudioOptions& options, int*
   }
 }
 
+// --help and --version print and exit; they must work without a display.
+bool only_prints(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "-h" || arg == "--help" || arg == "--help-all" || arg == "-?" || arg == "-v" || arg == "--version") return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (only_prints(argc, argv)) {
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationVersion(QString::fromLatin1(blade::kVersion));
+    blade::studio::parse_command_line(QCoreApplication::arguments());
+    return 0;
+  }
   QGuiApplication::setHighDpiScaleFactorRoundingPolicy(Qt::HighDpiScaleFactorRoundingPolicy::PassThrough);
   QApplication app(argc, argv);
   QApplication::setOrganizationName(QStringLiteral("BLADE Studio"));

@@ -158,8 +158,8 @@ class Mp4Writer {
     check(avcodec_send_frame(encoder_.get(), nullptr), "finishing the encoding");
     write_packets();
     throw_if_cancelled(cancel, fmt::format("before finishing {}", path_.string()));
-    check(av_write_trailer(output_.get()), "writing the index");
-    check(output_->pb->error, "writing the index");
+    check(av_write_trailer(output_.get()), "finishing the file");
+    check(output_->pb->error, "finishing the file");
     check(avio_closep(&output_->pb), "closing the file");
     return encoder_->codec->name;
   }

@@ -4,6 +4,7 @@
 #include "core/log.h"
 #include "io/safetensors.h"
 #include "train/atomic_write.h"
+#include "train/remove_tree.h"
 
 #include <fmt/format.h>
 #include <torch/torch.h>
@@ -181,11 +182,11 @@ void export_model_folder(const ModelExport& model, const fs::path& out_dir_in) {
   const fs::path partial = out_dir.string() + ".partial-" + pid;
   const fs::path previous = out_dir.string() + ".previous-" + pid;
   std::error_code error;
-  fs::remove_all(partial, error);
+  remove_tree(partial);
   try {
     write_folder(model, partial);
   } catch (...) {
-    fs::remove_all(partial, error);
+    remove_tree(partial);
     throw;
   }
   const bool replacing = fs::exists(out_dir, error);
@@ -199,7 +200,7 @@ void export_model_folder(const ModelExport& model, const fs::path& out_dir_in) {
     if (replacing) fs::rename(previous, out_dir, error);
     fail(ErrorKind::Io, "cannot move the exported model into {}: {}", out_dir.string(), reason);
   }
-  if (replacing) fs::remove_all(previous, error);
+  if (replacing) remove_tree(previous);
   log->info("exported {} to {}", model.name, out_dir.string());
 }
 

@@ -18,7 +18,10 @@ Tensor render_tracks(const std::vector<TrackScene>& scenes, const ClipFormat& fo
   const int64_t batch = static_cast<int64_t>(scenes.size());
   const int64_t F = format.frames, H = format.height, W = format.width;
   const double unit = static_cast<double>(std::min(H, W));
-  const auto tensor_options = torch::TensorOptions().dtype(options.dtype).device(options.device);
+  // Geometry needs float32 at least (bf16 cannot even hold pixel coordinates); only the result takes
+  // the requested dtype.
+  const auto compute_dtype = options.dtype == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
+  const auto tensor_options = torch::TensorOptions().dtype(compute_dtype).device(options.device);
 
   size_t slots = 0;
   for (const auto& scene : scenes) {
@@ -73,7 +76,7 @@ Tensor render_tracks(const std::vector<TrackScene>& scenes, const ClipFormat& fo
     const Tensor a = alpha.select(1, static_cast<int64_t>(k));
     video = video * (1 - a) + colour.select(1, static_cast<int64_t>(k)) * a;
   }
-  return (video.permute({0, 2, 1, 3, 4}) * 2 - 1).contiguous();
+  return (video.permute({0, 2, 1, 3, 4}) * 2 - 1).to(options.dtype).contiguous();
 }
 
 Tensor render_scenes(const std::vector<Scene>& scenes, const ClipFormat& format, const RenderOptions& options) {

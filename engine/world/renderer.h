@@ -13,7 +13,7 @@ namespace blade::world {
 
 struct RenderOptions {
   torch::Device device = torch::kCPU;
-  torch::ScalarType dtype = torch::kFloat32;
+  torch::ScalarType dtype = torch::kFloat32;  // of the result; computed in float32 (float64 if asked)
 };
 
 // Every TrackScene's object tracks must have format.frames poses. Returns [B, 3, F, H, W].

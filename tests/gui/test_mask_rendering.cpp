@@ -5,6 +5,7 @@
 #include "attention/gilbert.h"
 #include "core/error.h"
 #include "gui_test_util.h"
+#include "ui/frame_view.h"
 #include "ui/mask_inspector.h"
 #include "ui/mask_rendering.h"
 #include "ui/worker_observer.h"

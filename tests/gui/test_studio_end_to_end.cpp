@@ -7,6 +7,7 @@
 #include "ui/engine_controller.h"
 #include "ui/generation_form.h"
 #include "ui/log_panel.h"
+#include "ui/frame_view.h"
 #include "ui/mask_inspector.h"
 #include "ui/main_window.h"
 #include "ui/model_picker.h"

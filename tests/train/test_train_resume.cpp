@@ -95,7 +95,7 @@ class TestTrainResume : public QObject {
     }
     {  // lines a crashed run wrote after its last checkpoint, and a torn last line
       std::ofstream log(path / "train_log.jsonl", std::ios::app);
-      log << R"({"iteration": 4, "loss": 1.0})" << "\n" << R"({"iteration": 5, "lo)";
+      log << "{\"iteration\": 4, \"loss\": 1.0}\n{\"iteration\": 5, \"lo";
     }
     options.iterations = 3;
     train::TeacherTrainer resumed(options, source, true);

@@ -157,7 +157,7 @@ class TestEvalJudge : public QObject {
   }
 
   void noise_blur_and_broken_time_are_seen() {
-    Tally noise, blurred, shuffled, flickering;
+    Tally noise, blurred, degraded, shuffled, flickering;
     torch::manual_seed(21);
     double psnr_blur = 0, ssim_blur = 0;
     for (uint64_t seed = 0; seed < 20; ++seed) {
@@ -172,6 +172,9 @@ class TestEvalJudge : public QObject {
       psnr_blur += eval::psnr(soft, truth) / 20;
       ssim_blur += eval::ssim(soft, truth) / 20;
 
+      // What an imperfect generator might produce: slightly soft and grainy.
+      degraded.add(eval::judge_clip((blur(truth, 0.7) + 0.05 * torch::randn_like(truth)).clamp(-1, 1), scene.attributes));
+
       const auto order = torch::randperm(kFormat.frames, torch::kInt64);
       shuffled.add(eval::judge_clip(truth.index_select(1, order), scene.attributes));
 
@@ -180,12 +183,14 @@ class TestEvalJudge : public QObject {
     }
     noise.print("uniform noise");
     blurred.print("blurred (sigma 1.5 px)");
+    degraded.print("slightly blurred (0.7 px) and grainy (sigma 0.05)");
     shuffled.print("frames shuffled");
     flickering.print("per-frame brightness flicker");
     qInfo("blurred vs ground truth: PSNR %.2f dB, SSIM %.4f", psnr_blur, ssim_blur);
     QVERIFY(noise.mean(noise.overall) <= 0.3);
     QVERIFY(blurred.mean(blurred.sharpness) <= 0.6);
     QVERIFY(blurred.mean(blurred.overall) >= 0.9);  // blur alone does not change what is shown
+    QVERIFY(degraded.mean(degraded.overall) >= 0.95);
     QVERIFY(shuffled.mean(shuffled.temporal) <= 0.7);
     QVERIFY(flickering.mean(flickering.temporal) <= 0.5);
     QVERIFY(ssim_blur < 0.98 && psnr_blur < 40);

@@ -99,6 +99,11 @@ class TestWorldRender : public QObject {
     RenderOptions f64;
     f64.dtype = torch::kFloat64;
     QVERIFY(blade::test::relative_error(video, render_scene(scene, format, f64)) < 1e-6);
+    RenderOptions bf16;
+    bf16.dtype = torch::kBFloat16;
+    const auto low = render_scene(scene, format, bf16);
+    QCOMPARE(low.scalar_type(), torch::kBFloat16);
+    QVERIFY(blade::test::relative_error(low, video) < 5e-3);  // only the result is rounded
   }
 
   void objects_are_painted_where_their_track_says() {
