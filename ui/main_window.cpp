@@ -84,7 +84,7 @@ MainWindow::MainWindow(QSettings* settings, QWidget* parent) : QMainWindow(paren
   splitter->addWidget(left);
   splitter->addWidget(tabs_);
   splitter->setStretchFactor(1, 1);
-  splitter->setSizes({380, 900});
+  splitter->setSizes({400, 1000});
   setCentralWidget(splitter);
 
   log_ = new LogPanel;
@@ -99,6 +99,7 @@ MainWindow::MainWindow(QSettings* settings, QWidget* parent) : QMainWindow(paren
   addDockWidget(Qt::BottomDockWidgetArea, queue_dock);
   tabifyDockWidget(log_dock, queue_dock);
   log_dock->raise();
+  resizeDocks({log_dock}, {150}, Qt::Vertical);
 
   status_ = new QLabel(tr("Ready"));
   status_->setObjectName(QStringLiteral("status"));
