@@ -41,7 +41,7 @@ SamplingControls::SamplingControls(QWidget* parent) : QWidget(parent) {
   steps_row->addWidget(steps_label_);
   auto* layout = new QFormLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
-  layout->addRow(tr("S&teps"), steps_row);
+  layout->addRow(tr("Steps"), steps_row);
   layout->addRow(tr("&Guidance"), guidance_);
   layout->addRow(tr("Sa&mpler"), sampler_);
   layout->addRow(tr("S&hift"), shift_);
