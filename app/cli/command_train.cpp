@@ -4,7 +4,6 @@
 #include "commands.h"
 #include "core/device.h"
 #include "core/error.h"
-#include "core/log.h"
 #include "interrupt.h"
 #include "progress_bar.h"
 #include "train/checkpoint.h"

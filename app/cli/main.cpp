@@ -52,13 +52,14 @@ usage:
       --log FILE            loss log, JSON lines (default DIR/train_log.jsonl)
       --seed N              weights, noise and world seed (default 0)
       --no-export           skip writing DIR/model at the end
+      --export-storage f16|bf16|f32  dtype of the exported weights (default f16)
   blade distill --teacher DIR --out DIR [options]   sparsity-aware TDM: a few-step ASA-GT student
       --steps 4|8           student steps (default 8)
       --iterations N        (default 300)   --batch B (default 4)
       --lr LR --fake-lr LR  student / fake-score AdamW rates (default 2e-5 / 1e-4)
       --guidance G          teacher CFG in x0 space (default 5)   --eta E (default 0.9)
       --attention asa-gt|asa|dense  student and fake-score attention (default asa-gt)
-      --device, --resume, --checkpoint-minutes, --log, --seed, --no-export as for train
+      --device, --resume, --checkpoint-minutes, --log, --seed, --no-export, --export-storage as for train
   blade --version
 )";
 
