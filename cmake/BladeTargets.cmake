@@ -1,11 +1,17 @@
 # Helpers that keep every engine module, program and test built the same way.
 
-# One precompiled header for LibTorch, shared by every target: it saves most of the compile time.
+# Precompiled <torch/torch.h>, shared by every target: it saves most of the compile time. GCC only
+# accepts a PCH built with the same -fPIC / -fPIE choice; Qt already forces -fPIC on everything
+# that links it, so programs compile as PIC too and all targets share the library's PCH.
 add_library(blade_pch OBJECT ${PROJECT_SOURCE_DIR}/cmake/pch_anchor.cpp)
 target_link_libraries(blade_pch PUBLIC blade::torch spdlog::spdlog)
 target_precompile_headers(blade_pch PUBLIC <torch/torch.h>)
 
 function(blade_use_pch target)
+  get_target_property(type ${target} TYPE)
+  if(type STREQUAL "EXECUTABLE")
+    target_compile_options(${target} PRIVATE -fPIC)
+  endif()
   target_precompile_headers(${target} REUSE_FROM blade_pch)
 endfunction()
 

@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "models/dit/wan_dit.h"
 
+#include "expect_error.h"
 #include "io/weight_store.h"
 
 #include <QtTest>
@@ -50,19 +51,6 @@ TensorShapes shapes_of(const std::vector<KeyLine>& keys, bool original) {
   TensorShapes shapes;
   for (const auto& key : keys) shapes[original ? key.original : key.diffusers] = key.shape;
   return shapes;
-}
-
-void expect_error(const std::function<void()>& action, blade::ErrorKind kind, const std::vector<std::string>& parts) {
-  try {
-    action();
-    QFAIL("expected a blade::Error");
-  } catch (const blade::Error& e) {
-    QCOMPARE(e.kind(), kind);
-    for (const auto& part : parts) {
-      QVERIFY2(std::string(e.what()).find(part) != std::string::npos,
-               qPrintable(QString("'%1' not in: %2").arg(part.c_str(), e.what())));
-    }
-  }
 }
 
 }  // namespace
@@ -147,24 +135,26 @@ class TestWanDiTNames : public QObject {
   void inference_errors_name_the_tensor() {
     auto shapes = shapes_of(keys_, true);
     shapes.erase("blocks.29.modulation");
-    expect_error([&] { WanDiTConfig::infer_from_shapes(shapes, "cut.safetensors"); }, blade::ErrorKind::BadWeights,
-                 {"cut.safetensors", "blocks.29.modulation"});
+    blade::test::expect_error(blade::ErrorKind::BadWeights, {"cut.safetensors", "blocks.29.modulation"},
+                              [&] { WanDiTConfig::infer_from_shapes(shapes, "cut.safetensors"); });
 
     shapes = shapes_of(keys_, false);
     shapes["condition_embedder.time_proj.weight"] = {9216, 1535};
-    expect_error([&] { WanDiTConfig::infer_from_shapes(shapes, "odd.safetensors"); }, blade::ErrorKind::BadWeights,
-                 {"condition_embedder.time_proj.weight", "[9216, 1535]", "[9216, 1536]"});
+    blade::test::expect_error(blade::ErrorKind::BadWeights,
+                              {"condition_embedder.time_proj.weight", "[9216, 1535]", "[9216, 1536]"},
+                              [&] { WanDiTConfig::infer_from_shapes(shapes, "odd.safetensors"); });
 
     // A tiny model (dim 24) whose head count is in no shape and not 128-wide: config.json is needed.
     shapes.clear();
     const auto tiny = blade::io::WeightStore::open(BLADE_FIXTURES_DIR "/wan-tiny/transformer");
     for (const auto& name : tiny.names()) shapes.emplace(name, tiny.record(name).shape);
-    expect_error([&] { WanDiTConfig::infer_from_shapes(shapes, "tiny.safetensors"); }, blade::ErrorKind::BadWeights,
-                 {"config.json"});
+    blade::test::expect_error(blade::ErrorKind::BadWeights, {"config.json"},
+                              [&] { WanDiTConfig::infer_from_shapes(shapes, "tiny.safetensors"); });
     QCOMPARE(WanDiTConfig::infer_from_shapes(shapes, "tiny", 2).head_dim, int64_t(12));
 
-    expect_error([&] { detect_dit_layout(std::vector<std::string>{"encoder.conv1.weight"}, "vae.safetensors"); },
-                 blade::ErrorKind::BadWeights, {"vae.safetensors", "encoder.conv1.weight"});
+    blade::test::expect_error(blade::ErrorKind::BadWeights, {"vae.safetensors", "encoder.conv1.weight"}, [&] {
+      detect_dit_layout(std::vector<std::string>{"encoder.conv1.weight"}, "vae.safetensors");
+    });
   }
 
   void unknown_names_pass_through() {

@@ -5,6 +5,7 @@
 #include "io/safetensors.h"
 #include "io/weight_store.h"
 #include "models/vae/wan_vae.h"
+#include "expect_error.h"
 #include "test_tensors.h"
 
 #include <fmt/format.h>
@@ -27,17 +28,6 @@ WanVAE load_tiny(const char* path) {
 torch::Tensor reference(const std::string& name) {
   static const auto file = blade::io::SafetensorsFile::open(blade::test::fixture("reference/vae.safetensors"));
   return file->load(name);
-}
-
-template <typename F>
-void expect_error(ErrorKind kind, const std::string& needle, F&& f) {
-  try {
-    f();
-    QFAIL("expected a blade::Error");
-  } catch (const blade::Error& e) {
-    QCOMPARE(e.kind(), kind);
-    QVERIFY2(std::string(e.what()).find(needle) != std::string::npos, e.what());
-  }
 }
 
 }  // namespace
@@ -104,7 +94,7 @@ class TestWanVae : public QObject {
       QVERIFY(blade::test::relative_error(z.select(1, c), expected) <= 1e-6);
     }
     QVERIFY(blade::test::relative_error(vae->denormalize(z), mu) <= 1e-6);
-    expect_error(ErrorKind::InvalidArgument, "[1, 3, 2]", [&] { vae->normalize(torch::zeros({1, 3, 2})); });
+    blade::test::expect_error(ErrorKind::InvalidArgument, {"[1, 3, 2]"}, [&] { vae->normalize(torch::zeros({1, 3, 2})); });
   }
 
   void cancel_stops_decode_before_and_between_latent_frames() {
@@ -113,14 +103,14 @@ class TestWanVae : public QObject {
     blade::CancelToken token;
     token.request();
     int calls = 0;
-    expect_error(ErrorKind::Cancelled, "decoding", [&] {
+    blade::test::expect_error(ErrorKind::Cancelled, {"decoding"}, [&] {
       vae->decode(latents, &token, [&](int64_t, int64_t) { ++calls; });
     });
     QCOMPARE(calls, 0);
     QVERIFY(token.heard());
 
     token.reset();
-    expect_error(ErrorKind::Cancelled, "latent frame 3 of 4", [&] {
+    blade::test::expect_error(ErrorKind::Cancelled, {"latent frame 3 of 4"}, [&] {
       vae->decode(latents, &token, [&](int64_t done, int64_t) {
         ++calls;
         if (done == 2) token.request();
@@ -130,20 +120,20 @@ class TestWanVae : public QObject {
 
     token.reset();
     token.request();
-    expect_error(ErrorKind::Cancelled, "encoding", [&] { vae->encode(reference("encode_input_9"), &token); });
+    blade::test::expect_error(ErrorKind::Cancelled, {"encoding"}, [&] { vae->encode(reference("encode_input_9"), &token); });
   }
 
   void bad_shapes_are_invalid_arguments_naming_the_shape() {
     auto vae = load_tiny(kWeightPaths[0]);
-    expect_error(ErrorKind::InvalidArgument, "[1, 3, 10, 32, 32]",
+    blade::test::expect_error(ErrorKind::InvalidArgument, {"[1, 3, 10, 32, 32]"},
                  [&] { vae->encode(torch::zeros({1, 3, 10, 32, 32})); });
-    expect_error(ErrorKind::InvalidArgument, "[1, 3, 9, 36, 32]",
+    blade::test::expect_error(ErrorKind::InvalidArgument, {"[1, 3, 9, 36, 32]"},
                  [&] { vae->encode(torch::zeros({1, 3, 9, 36, 32})); });
-    expect_error(ErrorKind::InvalidArgument, "[1, 4, 9, 32, 32]",
+    blade::test::expect_error(ErrorKind::InvalidArgument, {"[1, 4, 9, 32, 32]"},
                  [&] { vae->encode(torch::zeros({1, 4, 9, 32, 32})); });
-    expect_error(ErrorKind::InvalidArgument, "[3, 9, 32, 32]", [&] { vae->encode(torch::zeros({3, 9, 32, 32})); });
-    expect_error(ErrorKind::InvalidArgument, "[1, 8, 3, 4, 4]", [&] { vae->decode(torch::zeros({1, 8, 3, 4, 4})); });
-    expect_error(ErrorKind::InvalidArgument, "undefined", [&] { vae->decode(torch::Tensor()); });
+    blade::test::expect_error(ErrorKind::InvalidArgument, {"[3, 9, 32, 32]"}, [&] { vae->encode(torch::zeros({3, 9, 32, 32})); });
+    blade::test::expect_error(ErrorKind::InvalidArgument, {"[1, 8, 3, 4, 4]"}, [&] { vae->decode(torch::zeros({1, 8, 3, 4, 4})); });
+    blade::test::expect_error(ErrorKind::InvalidArgument, {"undefined"}, [&] { vae->decode(torch::Tensor()); });
   }
 };
 
