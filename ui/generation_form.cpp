@@ -64,6 +64,7 @@ pipeline::GenerationRequest GenerationForm::request() const {
   request.width = clip_->clipSize().width();
   request.height = clip_->clipSize().height();
   request.attention = attention_->settings();
+  request.lora = model_->lora();
   request.device = clip_->device().toStdString();
   request.dtype = clip_->dtype().toStdString();
   return request;
@@ -82,6 +83,7 @@ void GenerationForm::setRequest(const pipeline::GenerationRequest& request) {
   clip_->setFrames(request.frames);
   clip_->setClipSize({request.width, request.height});
   attention_->setSettings(request.attention);
+  model_->setLora(request.lora);
   clip_->setDevice(QString::fromStdString(request.device));
   clip_->setDtype(QString::fromStdString(request.dtype));
 }

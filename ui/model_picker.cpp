@@ -3,7 +3,11 @@
 #include "ui/default_model.h"
 #include "ui/model_summary.h"
 
+#include "models/dit/wan_lora.h"
+
 #include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QLineEdit>
 #include <QDir>
 #include <QFileDialog>
 #include <QLabel>
@@ -26,13 +30,41 @@ ModelPicker::ModelPicker(QWidget* parent) : QWidget(parent) {
   info_->setWordWrap(true);
   info_->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
+  lora_file_ = new QLineEdit(this);
+  lora_file_->setObjectName(QStringLiteral("loraFile"));
+  lora_file_->setReadOnly(true);
+  lora_file_->setPlaceholderText(tr("no LoRA (base model)"));
+  auto* lora_browse = new QToolButton(this);
+  lora_browse->setText(tr("LoRA..."));
+  lora_browse->setToolTip(tr("Add a LoRA adapter (PEFT safetensors, such as BLADE's pytorch_lora_weights.safetensors)"));
+  lora_clear_ = new QToolButton(this);
+  lora_clear_->setText(QStringLiteral("\u00d7"));
+  lora_clear_->setToolTip(tr("Use the base model without the LoRA"));
+  lora_clear_->setEnabled(false);
+  lora_scale_ = new QDoubleSpinBox(this);
+  lora_scale_->setObjectName(QStringLiteral("loraScale"));
+  lora_scale_->setRange(-10.0, 10.0);
+  lora_scale_->setSingleStep(0.05);
+  lora_scale_->setValue(1.0);
+  lora_scale_->setPrefix(tr("scale "));
+  lora_scale_->setEnabled(false);
+
   auto* row = new QHBoxLayout;
   row->addWidget(folders_, 1);
   row->addWidget(browse);
+  auto* lora_row = new QHBoxLayout;
+  lora_row->addWidget(lora_file_, 1);
+  lora_row->addWidget(lora_browse);
+  lora_row->addWidget(lora_clear_);
+  lora_row->addWidget(lora_scale_);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addLayout(row);
+  layout->addLayout(lora_row);
   layout->addWidget(info_);
+
+  connect(lora_browse, &QToolButton::clicked, this, &ModelPicker::browse_lora);
+  connect(lora_clear_, &QToolButton::clicked, this, [this] { setLora({}); });
 
   connect(browse, &QToolButton::clicked, this, &ModelPicker::browse);
   connect(folders_, &QComboBox::activated, this, [this](int index) { setFolder(folders_->itemData(index).toString()); });
@@ -58,12 +90,51 @@ bool ModelPicker::setFolder(const QString& folder) {
     return true;
   } catch (const std::exception& e) {
     summary_.reset();
-    error_ = QString::fromUtf8(e.what());
-    info_->setText(error_);
-    info_->setStyleSheet(QStringLiteral("color: #c0392b"));
+    show_error(QString::fromUtf8(e.what()));
     emit modelRejected(clean, error_);
     return false;
   }
+}
+
+pipeline::LoraSettings ModelPicker::lora() const {
+  pipeline::LoraSettings lora;
+  lora.file = lora_file_->text().toStdString();
+  if (!lora.file.empty()) lora.scale = lora_scale_->value();
+  return lora;
+}
+
+bool ModelPicker::setLora(const pipeline::LoraSettings& lora) {
+  if (!lora.file.empty()) {
+    try {
+      const auto weights = models::load_lora(lora.file);
+      info_->setText(tr("LoRA %1: %2 adapters, rank %3")
+                         .arg(QFileInfo(QString::fromStdString(lora.file)).fileName())
+                         .arg(weights.adapters.size())
+                         .arg(weights.adapters.begin()->second.rank()));
+      info_->setStyleSheet(QString());
+    } catch (const std::exception& e) {
+      show_error(QString::fromUtf8(e.what()));
+      return false;
+    }
+  }
+  lora_file_->setText(QString::fromStdString(lora.file));
+  lora_file_->setToolTip(QString::fromStdString(lora.file));
+  lora_scale_->setValue(lora.scale);
+  lora_scale_->setEnabled(!lora.file.empty());
+  lora_clear_->setEnabled(!lora.file.empty());
+  return true;
+}
+
+void ModelPicker::browse_lora() {
+  const QString chosen = QFileDialog::getOpenFileName(this, tr("Choose a LoRA file"), folder(),
+                                                      tr("LoRA weights (*.safetensors)"));
+  if (!chosen.isEmpty()) setLora({chosen.toStdString(), lora_scale_->value()});
+}
+
+void ModelPicker::show_error(const QString& error) {
+  error_ = error;
+  info_->setText(error_);
+  info_->setStyleSheet(QStringLiteral("color: #c0392b"));
 }
 
 QStringList ModelPicker::recentFolders() const {

@@ -98,7 +98,7 @@ int run_generate(const std::vector<std::string>& argv) {
   const Arguments args(argv,
                        {"model", "prompt", "negative", "steps", "guidance", "shift", "sampler", "schedule", "seed",
                         "frames", "size", "attention", "sparsity", "tau", "block-size", "probe-tokens", "min-keep",
-                        "max-keep", "pool-tokens", "device", "dtype", "out"},
+                        "max-keep", "pool-tokens", "lora", "lora-scale", "device", "dtype", "out"},
                        {"json", "quiet"});
   auto log = blade::log::get("cli");
   if (args.flag("quiet")) blade::log::set_level(spdlog::level::err);
@@ -117,6 +117,14 @@ int run_generate(const std::vector<std::string>& argv) {
   request.frames = args.get_int("frames", request.frames);
   std::tie(request.width, request.height) = parse_size(args.value_or("size", "832x480"));
   request.attention = parse_attention(args);
+  request.lora.file = args.value_or("lora", "");
+  request.lora.scale = args.get_double("lora-scale", request.lora.scale);
+  if (args.value("lora-scale") && request.lora.file.empty()) {
+    fail(ErrorKind::InvalidArgument, "--lora-scale needs --lora FILE");
+  }
+  if (!request.lora.file.empty() && !fs::is_regular_file(request.lora.file)) {
+    fail(ErrorKind::InvalidArgument, "the LoRA file '{}' does not exist", request.lora.file);
+  }
   request.device = args.value_or("device", "cpu");
   request.dtype = args.value_or("dtype", "f32");
   request.shift = args.get_double("shift", 5.0);

@@ -33,6 +33,8 @@ usage:
       --tau T               asa/asa-gt: energy threshold of the adaptive rule (default 0.95)
       --min-keep R --max-keep R  clamps of the adaptive kept ratio (default 0.05, 0.17)
       --block-size 64|128   --probe-tokens 16|32   --pool-tokens N (asa-gt, default 30)
+      --lora FILE           LoRA adapter for the transformer (PEFT safetensors, e.g. BLADE's
+                            pytorch_lora_weights.safetensors) --lora-scale S (default 1)
       --device cpu|cuda     (default cpu)
       --dtype f32|bf16      compute dtype of transformer and text encoder (default f32)
       --json                print a JSON summary on stdout

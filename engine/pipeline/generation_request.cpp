@@ -31,6 +31,9 @@ void GenerationRequest::validate() const {
          fmt::join(backends, ", "));
   }
   if (attention.backend != "dense") attention::validate_asa_settings(attention.asa);
+  if (!(lora.scale >= -10.0 && lora.scale <= 10.0)) {
+    fail(ErrorKind::InvalidArgument, "the LoRA scale must be between -10 and 10, got {}", lora.scale);
+  }
   if (dtype != "f32" && dtype != "bf16") fail(ErrorKind::InvalidArgument, "dtype must be f32 or bf16, got '{}'", dtype);
 }
 
@@ -67,7 +70,7 @@ AttentionSettings attention_from_json(const nlohmann::json& j) {
 }  // namespace
 
 nlohmann::json to_json(const GenerationRequest& r) {
-  return {
+  nlohmann::json j = {
       {"prompt", r.prompt},
       {"negative_prompt", r.negative_prompt},
       {"seed", r.seed},
@@ -83,6 +86,8 @@ nlohmann::json to_json(const GenerationRequest& r) {
       {"device", r.device},
       {"dtype", r.dtype},
   };
+  if (!r.lora.file.empty()) j["lora"] = {{"file", r.lora.file}, {"scale", r.lora.scale}};
+  return j;
 }
 
 GenerationRequest request_from_json(const nlohmann::json& j) {
@@ -102,6 +107,10 @@ GenerationRequest request_from_json(const nlohmann::json& j) {
     if (j.contains("attention")) r.attention = attention_from_json(j.at("attention"));
     r.device = j.value("device", r.device);
     r.dtype = j.value("dtype", r.dtype);
+    if (j.contains("lora")) {
+      r.lora.file = j.at("lora").value("file", r.lora.file);
+      r.lora.scale = j.at("lora").value("scale", r.lora.scale);
+    }
   } catch (const nlohmann::json::exception& e) {
     fail(ErrorKind::InvalidArgument, "the stored generation settings are malformed: {}", e.what());
   }

@@ -18,6 +18,13 @@ struct AttentionSettings {
   attention::AsaSettings asa;     // used by asa and asa-gt; asa.fixed_sparsity is the sparsity slider
 };
 
+// A LoRA adapter on the transformer (e.g. BLADE's released pytorch_lora_weights.safetensors),
+// applied at run time on top of the loaded base model; no file means the base model alone.
+struct LoraSettings {
+  std::string file;
+  double scale = 1.0;  // multiplies the adapter's alpha / rank
+};
+
 struct GenerationRequest {
   std::string prompt;
   std::string negative_prompt;
@@ -31,6 +38,7 @@ struct GenerationRequest {
   int width = 832;        // multiple of 16
   int height = 480;       // multiple of 16
   AttentionSettings attention;
+  LoraSettings lora;
   std::string device = "cpu";
   std::string dtype = "f32";  // f32 | bf16 (compute dtype of the transformer and text encoder)
 

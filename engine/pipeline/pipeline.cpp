@@ -144,6 +144,7 @@ GenerationResult Pipeline::run(const GenerationRequest& request, PipelineObserve
   const auto start = Clock::now();
   try {
     torch::NoGradGuard no_grad;
+    model_->use_lora(request.lora);
     if (observer) observer->on_stage(Stage::EncodingText);
     auto phase = Clock::now();
     const bool guided = request.guidance > 1.0;

@@ -108,4 +108,16 @@ std::shared_ptr<WanModel> WanModel::load(const fs::path& path, torch::Device dev
   }
 }
 
+void WanModel::use_lora(const LoraSettings& lora) {
+  if (lora.file == active_lora_.file && (lora.file.empty() || lora.scale == active_lora_.scale)) return;
+  if (!lora.file.empty() && (!lora_weights_ || lora_weights_->file != lora.file)) {
+    lora_weights_ = models::load_lora(lora.file);
+  }
+  models::remove_lora(*dit_);
+  active_lora_ = {};
+  if (lora.file.empty()) return;
+  models::apply_lora(*dit_, *lora_weights_, lora.scale, models::LoraMode::RunTime);
+  active_lora_ = lora;
+}
+
 }  // namespace blade::pipeline

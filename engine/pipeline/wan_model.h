@@ -4,8 +4,10 @@
 // projection.
 
 #include "models/dit/wan_dit.h"
+#include "models/dit/wan_lora.h"
 #include "models/text/text_encoder.h"
 #include "pipeline/latent_preview.h"
+#include "pipeline/generation_request.h"
 #include "pipeline/model_folder.h"
 #include "pipeline/video_codec.h"
 
@@ -32,6 +34,12 @@ class WanModel {
   const LatentPreview& preview() const { return preview_; }
   const LoadedModelInfo& info() const { return info_; }
   torch::Device device() const { return device_; }
+
+  // Puts the transformer in the state `lora` asks for: the base model alone (no file) or with that
+  // adapter at that scale, applied at run time so that switching costs no reload. The file is read
+  // once and kept. Throws blade::Error naming the file; the model is left as the base alone then.
+  void use_lora(const LoraSettings& lora);
+  const LoraSettings& active_lora() const { return active_lora_; }
   torch::Dtype compute_dtype() const { return compute_dtype_; }
 
  private:
@@ -43,6 +51,8 @@ class WanModel {
   std::unique_ptr<VideoCodec> codec_;
   LatentPreview preview_;
   LoadedModelInfo info_;
+  LoraSettings active_lora_;
+  std::optional<models::LoraWeights> lora_weights_;
   torch::Device device_{torch::kCPU};
   torch::Dtype compute_dtype_ = torch::kFloat32;
 };

@@ -15,6 +15,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QSlider>
 #include <QtTest>
 
@@ -123,6 +124,31 @@ class TestRequestMapping : public QObject {
     QCOMPARE(job.request.seed, form.seedControl()->seed());
     QCOMPARE(job.model_folder, QDir::cleanPath(test::tiny_model()));
     QVERIFY(!job.label.isEmpty());
+  }
+
+  void lora_file_and_scale_go_into_the_request_and_back() {
+    GenerationForm form;
+    QVERIFY(form.modelPicker()->setFolder(test::tiny_model()));
+    QVERIFY(form.request().lora.file.empty());
+    const std::string lora = BLADE_FIXTURES_DIR "/lora/pytorch_lora_weights.safetensors";
+    QVERIFY(form.modelPicker()->setLora({lora, 1.0}));
+    form.findChild<QDoubleSpinBox*>(QStringLiteral("loraScale"))->setValue(0.75);
+    QCOMPARE(form.request().lora.file, lora);
+    QCOMPARE(form.request().lora.scale, 0.75);
+
+    auto request = test::small_request("dense");
+    request.lora = {lora, -0.5};
+    form.setRequest(request);
+    QCOMPARE(pipeline::to_json(form.request()).dump(), pipeline::to_json(request).dump());
+    request.lora = {};
+    form.setRequest(request);
+    QVERIFY(form.request().lora.file.empty());
+
+    // Not a LoRA file: refused with the reason, the previous choice stays.
+    QVERIFY(form.modelPicker()->setLora({lora, 1.0}));
+    QVERIFY(!form.modelPicker()->setLora({BLADE_FIXTURES_DIR "/wan-tiny/vae/diffusion_pytorch_model.safetensors", 1.0}));
+    QVERIFY(form.modelPicker()->error().contains(QStringLiteral("not a LoRA tensor")));
+    QCOMPARE(form.request().lora.file, lora);
   }
 
   void model_picker_rejects_a_folder_that_is_no_model() {

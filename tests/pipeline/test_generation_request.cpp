@@ -25,6 +25,7 @@ class TestGenerationRequest : public QObject {
         {"shift", [](auto& r) { r.shift = 0; }},
         {"attention", [](auto& r) { r.attention.backend = "magic"; }},
         {"dtype", [](auto& r) { r.dtype = "f8"; }},
+        {"LoRA scale", [](auto& r) { r.lora.scale = std::nan(""); }},
     };
     for (const auto& c : cases) {
       pipeline::GenerationRequest request;
@@ -55,10 +56,13 @@ class TestGenerationRequest : public QObject {
     r.height = 48;
     r.device = "cuda";
     r.dtype = "bf16";
+    r.lora = {"/models/blade/pytorch_lora_weights.safetensors", 0.8};
     auto back = pipeline::request_from_json(nlohmann::json::parse(pipeline::to_json(r).dump()));
     QCOMPARE(pipeline::to_json(back).dump(), pipeline::to_json(r).dump());
     QCOMPARE(back.seed, r.seed);
     QCOMPARE(back.prompt, r.prompt);
+    QCOMPARE(back.lora.file, r.lora.file);
+    QCOMPARE(back.lora.scale, 0.8);
   }
 
   void malformed_json_is_an_invalid_argument() {

@@ -194,6 +194,34 @@ class TestPipeline : public QObject {
     QVERIFY(result.clip.metadata.at("blade.attention").find("asa") == 0);
   }
 
+  void lora_changes_the_clip_is_recorded_and_switches_back_to_the_base() {
+    auto request = request_from(reference_.settings);
+    request.steps = 2;
+    pipeline::Pipeline pipe(model_);
+    const auto base = pipe.run(request).final_latents;
+    request.lora.file = test::fixture("lora/pytorch_lora_weights.safetensors").string();
+    request.lora.scale = 0.0;
+    QVERIFY(test::relative_error(pipe.run(request).final_latents, base) <= 1e-6);  // scale 0: the base model
+    request.lora.scale = 1.0;
+    auto with_lora = pipe.run(request);
+    QVERIFY(test::relative_error(with_lora.final_latents, base) > 1e-3);
+    const auto stored = pipeline::request_from_json(nlohmann::json::parse(with_lora.clip.metadata.at("blade.request")));
+    QCOMPARE(stored.lora.file, request.lora.file);
+    QCOMPARE(stored.lora.scale, 1.0);
+    request.lora = {};
+    QVERIFY(test::relative_error(pipe.run(request).final_latents, base) <= 1e-6);
+    request.lora.file = test::fixture("wan-tiny/transformer/diffusion_pytorch_model.safetensors").string();
+    try {
+      pipe.run(request);
+      QFAIL("a base-model file was accepted as a LoRA");
+    } catch (const Error& e) {
+      QCOMPARE(e.kind(), ErrorKind::BadWeights);
+      QVERIFY(std::string(e.what()).find("not a LoRA tensor") != std::string::npos);
+    }
+    request.lora = {};
+    QVERIFY(test::relative_error(pipe.run(request).final_latents, base) <= 1e-6);
+  }
+
   void bad_requests_are_refused_before_any_work() {
     auto request = request_from(reference_.settings);
     pipeline::Pipeline pipe(model_);

@@ -15,7 +15,30 @@ WanLinearImpl::WanLinearImpl(int64_t in_features, int64_t out_features, const Wa
       bias_(register_parameter("bias", placement.make({out_features}, matmul), false)) {}
 
 torch::Tensor WanLinearImpl::forward(const torch::Tensor& x) const {
-  return at::linear(x.to(weight_.scalar_type()), weight_, bias_);
+  const auto input = x.to(weight_.scalar_type());
+  auto y = at::linear(input, weight_, bias_);
+  if (lora_down_.defined()) y = y.add(at::linear(at::linear(input, lora_down_), lora_up_), lora_scale_);
+  return y;
+}
+
+void WanLinearImpl::set_low_rank_update(torch::Tensor down, torch::Tensor up, double scale) {
+  const auto options = weight_.options();
+  lora_down_ = down.to(options);
+  lora_up_ = up.to(options);
+  lora_scale_ = scale;
+}
+
+void WanLinearImpl::clear_low_rank_update() {
+  lora_down_ = torch::Tensor();
+  lora_up_ = torch::Tensor();
+  lora_scale_ = 0.0;
+}
+
+void WanLinearImpl::merge_low_rank_update(const torch::Tensor& down, const torch::Tensor& up, double scale) {
+  torch::NoGradGuard no_grad;
+  const auto device = weight_.device();
+  const auto delta = at::matmul(up.to(device, torch::kFloat32), down.to(device, torch::kFloat32)).mul_(scale);
+  weight_.copy_(weight_.to(torch::kFloat32).add_(delta));
 }
 
 void WanLinearImpl::set_dtype(torch::Dtype dtype) {
@@ -23,6 +46,10 @@ void WanLinearImpl::set_dtype(torch::Dtype dtype) {
   torch::NoGradGuard no_grad;
   weight_.set_data(weight_.to(dtype));
   bias_.set_data(bias_.to(dtype));
+  if (lora_down_.defined()) {
+    lora_down_ = lora_down_.to(dtype);
+    lora_up_ = lora_up_.to(dtype);
+  }
 }
 
 WanNormParamsImpl::WanNormParamsImpl(int64_t dim, bool with_bias, const WanDiTPlacement& placement)

@@ -29,10 +29,21 @@ class WanLinearImpl : public torch::nn::Module {
   bool follows_compute_dtype() const { return matmul_; }
   void set_dtype(torch::Dtype dtype);
 
+  // A low-rank update applied at run time: y += scale * (x down^T) up^T, with down [r, in] and
+  // up [out, r] in the weight's dtype and device. Not a registered parameter: the module's state
+  // (and what load_module and export see) stays the base model.
+  void set_low_rank_update(torch::Tensor down, torch::Tensor up, double scale);
+  void clear_low_rank_update();
+  bool has_low_rank_update() const { return lora_down_.defined(); }
+  // Adds scale * up @ down to the weight (computed in fp32, stored in the weight's dtype).
+  void merge_low_rank_update(const torch::Tensor& down, const torch::Tensor& up, double scale);
+
  private:
   bool matmul_ = true;
   torch::Tensor weight_;
   torch::Tensor bias_;
+  torch::Tensor lora_down_, lora_up_;
+  double lora_scale_ = 0.0;
 };
 TORCH_MODULE(WanLinear);
 
