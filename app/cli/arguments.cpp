@@ -83,4 +83,36 @@ double Arguments::get_double(const std::string& name, double fallback) const {
   fail(ErrorKind::InvalidArgument, "--{} expects a number, got '{}'", name, *v);
 }
 
+std::pair<int, int> parse_size(const std::string& text) {
+  const auto x = text.find('x');
+  try {
+    if (x != std::string::npos) {
+      size_t used_w = 0, used_h = 0;
+      const int width = std::stoi(text.substr(0, x), &used_w);
+      const int height = std::stoi(text.substr(x + 1), &used_h);
+      if (used_w == x && used_h == text.size() - x - 1) return {width, height};
+    }
+  } catch (const std::exception&) {
+  }
+  fail(ErrorKind::InvalidArgument, "--size expects WIDTHxHEIGHT such as 832x480, got '{}'", text);
+}
+
+std::vector<int> parse_int_list(const std::string& option, const std::string& text) {
+  std::vector<int> values;
+  size_t begin = 0;
+  while (begin <= text.size()) {
+    const size_t end = std::min(text.find(',', begin), text.size());
+    const std::string item = text.substr(begin, end - begin);
+    int value = 0;
+    const auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), value);
+    if (item.empty() || ec != std::errc() || ptr != item.data() + item.size()) {
+      fail(ErrorKind::InvalidArgument, "--{} expects a comma-separated list of whole numbers such as 17,33, got '{}'",
+           option, text);
+    }
+    values.push_back(value);
+    begin = end + 1;
+  }
+  return values;
+}
+
 }  // namespace blade::cli

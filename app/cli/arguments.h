@@ -31,4 +31,9 @@ class Arguments {
   std::vector<std::string> positional_;
 };
 
+// "832x480" -> {832, 480}; InvalidArgument naming --size otherwise.
+std::pair<int, int> parse_size(const std::string& text);
+// "17,33,49" -> {17, 33, 49}; InvalidArgument naming --option otherwise.
+std::vector<int> parse_int_list(const std::string& option, const std::string& text);
+
 }  // namespace blade::cli

@@ -50,8 +50,9 @@ void print_table(const attention::AttentionBenchOptions& o, const std::vector<at
 }  // namespace
 
 int run_bench(const std::vector<std::string>& argv) {
+  if (!argv.empty() && argv.front() == "pipeline") return run_bench_pipeline({argv.begin() + 1, argv.end()});
   if (argv.empty() || argv.front() != "attention") {
-    fail(ErrorKind::InvalidArgument, "blade bench expects a subject: attention (got '{}')",
+    fail(ErrorKind::InvalidArgument, "blade bench expects a subject: attention or pipeline (got '{}')",
          argv.empty() ? "" : argv.front());
   }
   const Arguments args(std::vector<std::string>(argv.begin() + 1, argv.end()),

@@ -21,20 +21,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::pair<int, int> parse_size(const std::string& text) {
-  const auto x = text.find('x');
-  try {
-    if (x != std::string::npos) {
-      size_t used_w = 0, used_h = 0;
-      const int width = std::stoi(text.substr(0, x), &used_w);
-      const int height = std::stoi(text.substr(x + 1), &used_h);
-      if (used_w == x && used_h == text.size() - x - 1) return {width, height};
-    }
-  } catch (const std::exception&) {
-  }
-  fail(ErrorKind::InvalidArgument, "--size expects WIDTHxHEIGHT such as 832x480, got '{}'", text);
-}
-
 void check_output_path(const fs::path& out) {
   const auto extension = out.extension().string();
   if (extension != ".mp4" && extension != ".y4m") {

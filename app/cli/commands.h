@@ -9,7 +9,8 @@ namespace blade::cli {
 
 int run_generate(const std::vector<std::string>& args);
 int run_info(const std::vector<std::string>& args);
-int run_bench(const std::vector<std::string>& args);  // blade bench attention ...
+int run_bench(const std::vector<std::string>& args);  // blade bench attention|pipeline ...
+int run_bench_pipeline(const std::vector<std::string>& args);
 int run_train(const std::vector<std::string>& args);  // teacher training on the synthetic world
 int run_distill(const std::vector<std::string>& args);  // TDM distillation of a trained teacher
 

@@ -43,6 +43,13 @@ usage:
       [--block-size 64|128] [--sparsity LIST] [--mask probe|random] [--repeats N] [--json]
       [--mask-file PATH]    save each mask (torch.load-able, "{s}" = sparsity) for other tools
                             time dense attention against asa and asa-gt on random inputs
+  blade bench pipeline --random-weights wan2.1-t2v-1.3b | --model DIR [options]
+      whole pipeline, one run: dense 50-step UniPC with guidance, 8 dense steps without, and
+      8 ASA-GT steps without (BLADE); seconds and peak GPU memory per component
+      --size WxH (default 832x480)   --frames LIST (default 81; 17,33,49,81 for a scaling table)
+      --sparsity S (ASA-GT, default 0.8)   --student-steps N (8)   --dense-steps N (50)
+      --device (default cuda)   --dtype (default bf16 on cuda)   --offload-text-encoder
+      --tokenizer FILE (random weights; default the bundled model's)   --results FILE.jsonl   --json
   blade info PATH [--json]  what is in a model folder, weights file or clip written by blade
   blade train --out DIR [options]   train the pixel-space teacher (BLADE-mini) on the synthetic world
       --iterations N        total iterations of the run (default 20000)

@@ -3,6 +3,7 @@
 #include "attention/attention_factory.h"
 #include "core/device.h"
 #include "core/error.h"
+#include "core/gpu_memory.h"
 #include "core/log.h"
 #include "core/version.h"
 #include "media/clip_metadata.h"
@@ -10,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 
 namespace blade::pipeline {
@@ -142,18 +144,25 @@ GenerationResult Pipeline::run(const GenerationRequest& request, PipelineObserve
                                        request.height, request.device);
   GenerationResult result;
   const auto start = Clock::now();
+  const auto stage_peak_gb = [&loaded] {
+    const double peak = gigabytes(gpu_memory(loaded).peak_bytes);
+    reset_peak_gpu_memory(loaded);
+    return peak;
+  };
   try {
     torch::NoGradGuard no_grad;
+    reset_peak_gpu_memory(loaded);
     model_->use_lora(request.lora);
     if (observer) observer->on_stage(Stage::EncodingText);
     auto phase = Clock::now();
     const bool guided = request.guidance > 1.0;
     std::vector<std::string> prompts{request.prompt};
     if (guided) prompts.push_back(request.negative_prompt);
-    auto contexts = model_->text_encoder().encode(prompts);
+    auto contexts = model_->encode_prompts(prompts);
     auto context = contexts.slice(0, 0, 1);
     torch::Tensor negative_context = guided ? contexts.slice(0, 1, 2) : torch::Tensor();
     result.timings.text_encoding_s = seconds_since(phase);
+    result.text_encoding_peak_gb = stage_peak_gb();
     throw_if_cancelled(cancel, "after text encoding");
 
     if (observer) observer->on_stage(Stage::Denoising);
@@ -161,6 +170,7 @@ GenerationResult Pipeline::run(const GenerationRequest& request, PipelineObserve
     auto noise = initial_noise(request.seed, geometry.channels, geometry.frames, geometry.height, geometry.width);
     auto latents = denoise(request, noise, context, negative_context, observer, cancel, &result.timings.step_ms);
     result.timings.denoising_s = seconds_since(phase);
+    result.denoising_peak_gb = stage_peak_gb();
     result.final_latents = latents.to(torch::kCPU);
 
     if (observer) observer->on_stage(Stage::Decoding);
@@ -170,6 +180,9 @@ GenerationResult Pipeline::run(const GenerationRequest& request, PipelineObserve
     });
     result.clip.frames = video_to_uint8_frames(video);
     result.timings.decoding_s = seconds_since(phase);
+    result.decoding_peak_gb = stage_peak_gb();
+    result.peak_gpu_memory_gb =
+        std::max({result.text_encoding_peak_gb, result.denoising_peak_gb, result.decoding_peak_gb});
   } catch (...) {
     rethrow_as_blade_error(what);
   }
@@ -177,8 +190,9 @@ GenerationResult Pipeline::run(const GenerationRequest& request, PipelineObserve
   result.clip.metadata = clip_metadata(request, model_->info());
   result.timings.total_s = seconds_since(start);
   if (observer) observer->on_stage(Stage::Done);
-  log->info("{}: text {:.2f} s, denoising {:.2f} s, decoding {:.2f} s", what, result.timings.text_encoding_s,
-            result.timings.denoising_s, result.timings.decoding_s);
+  log->info("{}: text {:.2f} s, denoising {:.2f} s, decoding {:.2f} s, peak GPU memory {:.2f} GB", what,
+            result.timings.text_encoding_s, result.timings.denoising_s, result.timings.decoding_s,
+            result.peak_gpu_memory_gb);
   return result;
 }
 

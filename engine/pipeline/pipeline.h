@@ -25,6 +25,11 @@ struct GenerationResult {
   Clip clip;                     // frames + fps + metadata (the full request, model id, weights hash)
   GenerationTimings timings;
   torch::Tensor final_latents;   // normalised latents [1, C, f, h, w] before decoding (CPU, fp32)
+  // Most GPU memory held by tensors at once (model weights included) during each stage and the
+  // whole run; zero on the CPU.
+  double text_encoding_peak_gb = 0.0;
+  double denoising_peak_gb = 0.0;
+  double decoding_peak_gb = 0.0;
   double peak_gpu_memory_gb = 0.0;
 };
 

@@ -1,9 +1,11 @@
 #include "pipeline/wan_model.h"
 
 #include "core/error.h"
+#include "core/gpu_memory.h"
 #include "core/log.h"
 #include "io/weight_store.h"
 #include "pipeline/pixel_codec.h"
+#include "pipeline/random_weights.h"
 #include "pipeline/wan_vae_codec.h"
 
 #include <nlohmann/json.hpp>
@@ -106,6 +108,59 @@ std::shared_ptr<WanModel> WanModel::load(const fs::path& path, torch::Device dev
   } catch (...) {
     rethrow_as_blade_error(fmt::format("loading the model {} on {}", folder.root.string(), device.str()));
   }
+}
+
+std::shared_ptr<WanModel> WanModel::with_random_weights(const ModelPreset& preset, torch::Device device,
+                                                        torch::Dtype compute_dtype, const fs::path& tokenizer_model,
+                                                        uint64_t seed) {
+  static auto log = blade::log::get("pipeline");
+  const auto start = std::chrono::steady_clock::now();
+  const std::string what = fmt::format("creating random weights of {} on {}", preset.name, device.str());
+  try {
+    torch::NoGradGuard no_grad;
+    auto tokenizer = models::PromptTokenizer::load(tokenizer_model);
+    models::UMT5Encoder encoder(preset.text_encoder);
+    encoder->set_compute_dtype(compute_dtype);
+    encoder->to(device);
+    randomize_parameters(*encoder, seed);
+    encoder->eval();
+    auto text_encoder = std::make_unique<models::TextEncoder>(std::move(tokenizer), std::move(encoder));
+
+    models::WanDiT dit(preset.dit, models::WanDiTPlacement{device, compute_dtype, /*zero_fill=*/false});
+    dit->set_compute_dtype(compute_dtype);
+    randomize_parameters(*dit, seed + 1);
+    dit->eval();
+
+    models::WanVAE vae(preset.vae);
+    vae->to(device);
+    randomize_parameters(*vae, seed + 2);
+    vae->eval();
+    auto codec = std::make_unique<WanVaeCodec>(std::move(vae));
+
+    std::shared_ptr<WanModel> model(new WanModel(std::move(text_encoder), std::move(dit), std::move(codec)));
+    model->device_ = device;
+    model->compute_dtype_ = compute_dtype;
+    model->preview_.fit(*model->codec_, device);
+    model->info_ = {preset.name + " (random weights)", fmt::format("random:{}", seed), ModelLayout::Diffusers,
+                    preset.flow_shift};
+    log->info("{} with random weights on {} in {:.1f} s ({:.2f} GB on the GPU)", preset.name, device.str(),
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+              gigabytes(gpu_memory(device).allocated_bytes));
+    return model;
+  } catch (...) {
+    rethrow_as_blade_error(what);
+  }
+}
+
+torch::Tensor WanModel::encode_prompts(const std::vector<std::string>& prompts) {
+  const bool offload = offload_text_encoder_ && device_.is_cuda();
+  if (offload && text_encoder_->device() != device_) text_encoder_->to(device_);
+  auto context = text_encoder_->encode(prompts);
+  if (offload) {
+    text_encoder_->to(torch::kCPU);
+    release_cached_gpu_memory();
+  }
+  return context;
 }
 
 void WanModel::use_lora(const LoraSettings& lora) {

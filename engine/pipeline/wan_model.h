@@ -9,6 +9,7 @@
 #include "pipeline/latent_preview.h"
 #include "pipeline/generation_request.h"
 #include "pipeline/model_folder.h"
+#include "pipeline/model_presets.h"
 #include "pipeline/video_codec.h"
 
 #include <memory>
@@ -27,6 +28,12 @@ class WanModel {
  public:
   static std::shared_ptr<WanModel> load(const std::filesystem::path& folder, torch::Device device,
                                         torch::Dtype compute_dtype);
+  // The shapes of `preset` with random weights drawn on `device` (benchmarks of the true cost);
+  // prompts are tokenised with `tokenizer_model` (any SentencePiece model: only the token count
+  // matters for the cost).
+  static std::shared_ptr<WanModel> with_random_weights(const ModelPreset& preset, torch::Device device,
+                                                       torch::Dtype compute_dtype,
+                                                       const std::filesystem::path& tokenizer_model, uint64_t seed = 0);
 
   models::TextEncoder& text_encoder() { return *text_encoder_; }
   models::WanDiT& dit() { return dit_; }
@@ -39,6 +46,14 @@ class WanModel {
   // adapter at that scale, applied at run time so that switching costs no reload. The file is read
   // once and kept. Throws blade::Error naming the file; the model is left as the base alone then.
   void use_lora(const LoraSettings& lora);
+
+  // On a GPU, the text encoder (umT5-XXL: 11 GB in bf16) can live on the CPU between prompts: it
+  // is moved to the GPU to encode and back afterwards, which keeps the 1.3B pipeline within a
+  // consumer card's memory. Off by default; `blade` turns it on when the card is small.
+  void set_text_encoder_offload(bool offload) { offload_text_encoder_ = offload; }
+  bool text_encoder_offload() const { return offload_text_encoder_; }
+  // Encodes prompts on the model's device, honouring the offload setting.
+  torch::Tensor encode_prompts(const std::vector<std::string>& prompts);
   const LoraSettings& active_lora() const { return active_lora_; }
   torch::Dtype compute_dtype() const { return compute_dtype_; }
 
@@ -52,6 +67,7 @@ class WanModel {
   LatentPreview preview_;
   LoadedModelInfo info_;
   LoraSettings active_lora_;
+  bool offload_text_encoder_ = false;
   std::optional<models::LoraWeights> lora_weights_;
   torch::Device device_{torch::kCPU};
   torch::Dtype compute_dtype_ = torch::kFloat32;

@@ -1,0 +1,118 @@
+// blade bench pipeline: dense 50 steps with guidance vs few-step dense vs the BLADE student
+// setting, whole pipeline, one run.
+
+#include "arguments.h"
+#include "commands.h"
+#include "core/device.h"
+#include "core/error.h"
+#include "core/gpu_memory.h"
+#include "core/log.h"
+#include "interrupt.h"
+#include "pipeline/pipeline_benchmark.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
+namespace blade::cli {
+namespace {
+
+nlohmann::json row_json(const pipeline::PipelineBenchRow& row) {
+  return {{"setting", row.setting},
+          {"frames", row.frames},
+          {"tokens", row.tokens},
+          {"steps", row.steps},
+          {"guided", row.guided},
+          {"text_encoding_s", row.timings.text_encoding_s},
+          {"denoising_s", row.timings.denoising_s},
+          {"decoding_s", row.timings.decoding_s},
+          {"total_s", row.timings.total_s},
+          {"text_encoding_peak_gb", row.text_encoding_peak_gb},
+          {"denoising_peak_gb", row.denoising_peak_gb},
+          {"decoding_peak_gb", row.decoding_peak_gb},
+          {"peak_gb", row.peak_gb},
+          {"speedup_total", row.speedup_total},
+          {"speedup_denoising", row.speedup_denoising}};
+}
+
+void print_row(const pipeline::PipelineBenchRow& row) {
+  const auto& t = row.timings;
+  fmt::print("{:<14} {:>6} {:>7} {:>8.2f} {:>9.2f} {:>8.2f} {:>8.2f} {:>8.2f}x {:>8.2f}x {:>7.1f} {:>7.1f} {:>7.1f}\n",
+             row.setting, row.frames, row.tokens, t.text_encoding_s, t.denoising_s, t.decoding_s, t.total_s,
+             row.speedup_total, row.speedup_denoising, row.text_encoding_peak_gb, row.denoising_peak_gb,
+             row.decoding_peak_gb);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int run_bench_pipeline(const std::vector<std::string>& argv) {
+  const Arguments args(argv,
+                       {"model", "random-weights", "tokenizer", "size", "frames", "sparsity", "student-steps",
+                        "dense-steps", "device", "dtype", "seed", "results"},
+                       {"json", "offload-text-encoder"});
+  if (!args.positional().empty()) {
+    fail(ErrorKind::InvalidArgument, "unexpected argument '{}' (options start with --)", args.positional().front());
+  }
+  if (args.value("model").has_value() == args.value("random-weights").has_value()) {
+    fail(ErrorKind::InvalidArgument, "blade bench pipeline needs exactly one of --model DIR and --random-weights NAME");
+  }
+  auto log = blade::log::get("cli");
+  const torch::Device device = parse_device(args.value_or("device", "cuda"));
+  const torch::Dtype dtype = parse_dtype(args.value_or("dtype", device.is_cuda() ? "bf16" : "f32"));
+
+  pipeline::PipelineBenchOptions options;
+  std::tie(options.width, options.height) = parse_size(args.value_or("size", "832x480"));
+  options.frames = parse_int_list("frames", args.value_or("frames", "81"));
+  options.seed = args.get_u64("seed", options.seed);
+  options.settings = pipeline::blade_bench_settings(args.get_double("sparsity", 0.8), args.get_int("student-steps", 8),
+                                                    args.get_int("dense-steps", 50));
+  for (int frames : options.frames) {
+    pipeline::GenerationRequest check;
+    check.frames = frames;
+    check.width = options.width;
+    check.height = options.height;
+    check.validate();
+  }
+
+  std::shared_ptr<pipeline::WanModel> model;
+  if (args.value("random-weights")) {
+    const auto preset = pipeline::model_preset(*args.value("random-weights"));
+    model = pipeline::WanModel::with_random_weights(preset, device, dtype,
+                                                    args.value_or("tokenizer", BLADE_DEFAULT_TOKENIZER),
+                                                    args.get_u64("seed", 0));
+  } else {
+    model = pipeline::WanModel::load(*args.value("model"), device, dtype);
+  }
+  model->set_text_encoder_offload(args.flag("offload-text-encoder"));
+  pipeline::Pipeline pipe(model);
+
+  std::ofstream results;
+  if (args.value("results")) {
+    results.open(*args.value("results"), std::ios::app);
+    if (!results) fail(ErrorKind::Io, "cannot open --results file '{}' for appending", *args.value("results"));
+  }
+  const bool json = args.flag("json");
+  if (!json) {
+    fmt::print("pipeline on {} ({}), {}x{}, model {}{}\n", device_name(device), dtype_name(dtype), options.width,
+               options.height, model->info().id, model->text_encoder_offload() ? ", text encoder offloaded" : "");
+    fmt::print("{:<14} {:>6} {:>7} {:>8} {:>9} {:>8} {:>8} {:>9} {:>9} {:>7} {:>7} {:>7}\n", "setting", "frames",
+               "tokens", "text s", "denoise s", "decode s", "total s", "vs dense", "denoise", "text GB", "dit GB",
+               "vae GB");
+  }
+  const auto rows = pipeline::bench_pipeline(pipe, options, [&](const pipeline::PipelineBenchRow& row) {
+    if (!json) print_row(row);
+    if (results) results << row_json(row).dump() << '\n' << std::flush;
+  }, &interrupt_token());
+  if (json) {
+    nlohmann::json out = {{"device", device_name(device)}, {"dtype", dtype_name(dtype)}, {"model", model->info().id},
+                          {"width", options.width}, {"height", options.height},
+                          {"text_encoder_offload", model->text_encoder_offload()}, {"rows", nlohmann::json::array()}};
+    for (const auto& row : rows) out["rows"].push_back(row_json(row));
+    fmt::print("{}\n", out.dump(1));
+  }
+  return 0;
+}
+
+}  // namespace blade::cli

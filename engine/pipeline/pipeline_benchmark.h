@@ -1,0 +1,55 @@
+#pragma once
+// blade bench pipeline: the whole text-to-video pipeline (text encoding, denoising, VAE decode)
+// under several settings on one loaded model, in one run, so that the ratios compare like with
+// like: the dense 50-step UniPC baseline with guidance, 8 dense steps without guidance, and the
+// BLADE student setting (8 ASA-GT steps without guidance).
+
+#include "core/cancel.h"
+#include "pipeline/pipeline.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace blade::pipeline {
+
+struct PipelineBenchSetting {
+  std::string name;        // "dense-50-cfg", "dense-8", "asa-gt-8"
+  int steps = 50;
+  double guidance = 5.0;   // <= 1: no unconditional pass
+  AttentionSettings attention;
+};
+
+// The three settings above; `sparsity` is ASA-GT's fixed sparsity (the paper's Wan runs reach ~0.8).
+std::vector<PipelineBenchSetting> blade_bench_settings(double sparsity, int student_steps = 8, int dense_steps = 50);
+
+struct PipelineBenchOptions {
+  std::vector<PipelineBenchSetting> settings;
+  std::vector<int> frames{81};   // one row per (frames, setting); a scaling table when several
+  int width = 832;
+  int height = 480;
+  std::string prompt =
+      "A red fox trots through fresh snow in a birch forest at dawn, its breath steaming in the cold air, "
+      "soft golden light between the trees, cinematic, shallow depth of field";
+  uint64_t seed = 42;
+};
+
+struct PipelineBenchRow {
+  std::string setting;
+  int frames = 0;
+  int64_t tokens = 0;            // self-attention sequence length
+  int steps = 0;
+  bool guided = false;
+  GenerationTimings timings;
+  double text_encoding_peak_gb = 0.0, denoising_peak_gb = 0.0, decoding_peak_gb = 0.0, peak_gb = 0.0;
+  double speedup_total = 0.0;     // against the first setting at the same frame count
+  double speedup_denoising = 0.0;
+};
+
+// One warm-up generation (1 step, the smallest frame count) first, then every row; `on_row` hears
+// each row as it is done (for incremental output). Throws blade::Error (Cancelled, OutOfMemory...).
+std::vector<PipelineBenchRow> bench_pipeline(Pipeline& pipeline, const PipelineBenchOptions& options,
+                                             const std::function<void(const PipelineBenchRow&)>& on_row = {},
+                                             const CancelToken* cancel = nullptr);
+
+}  // namespace blade::pipeline

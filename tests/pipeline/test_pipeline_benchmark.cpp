@@ -1,0 +1,112 @@
+// Model presets, random weights of the true shapes, and the pipeline benchmark's bookkeeping (on
+// the tiny preset: the GPU numbers come from `blade bench pipeline` on the GPU machine).
+
+#include "core/error.h"
+#include "models/dit/wan_dit.h"
+#include "pipeline/pipeline_benchmark.h"
+#include "expect_error.h"
+#include "test_tensors.h"
+
+#include <QtTest>
+
+#include <fstream>
+#include <regex>
+
+using namespace blade;
+
+namespace {
+
+// "original (d0, d1, ...) -> diffusers" lines of the released 1.3B DiT: diffusers name -> shape.
+std::map<std::string, std::vector<int64_t>> released_dit_shapes() {
+  std::ifstream in(BLADE_DIT_KEY_LIST);
+  std::map<std::string, std::vector<int64_t>> shapes;
+  const std::regex line_pattern(R"(^\S+ \(([0-9, ]*)\) -> (\S+)$)");
+  std::string line;
+  while (std::getline(in, line)) {
+    std::smatch match;
+    if (!std::regex_match(line, match, line_pattern)) continue;
+    std::vector<int64_t> shape;
+    std::stringstream dims(match[1].str());
+    std::string dim;
+    while (std::getline(dims, dim, ',')) {
+      if (dim.find_first_not_of(' ') != std::string::npos) shape.push_back(std::stoll(dim));
+    }
+    shapes[match[2].str()] = shape;
+  }
+  return shapes;
+}
+
+}  // namespace
+
+class TestPipelineBenchmark : public QObject {
+  Q_OBJECT
+ private slots:
+  void the_1_3b_preset_has_every_released_tensor_with_its_shape() {
+    const auto released = released_dit_shapes();
+    QCOMPARE(released.size(), size_t(825));
+    const auto preset = pipeline::model_preset("wan2.1-t2v-1.3b");
+    // On the meta device: shapes without memory.
+    models::WanDiT dit(preset.dit, models::WanDiTPlacement{torch::kMeta, torch::kBFloat16, true});
+    const auto parameters = dit->named_parameters();
+    QCOMPARE(parameters.size(), released.size());
+    int64_t count = 0;
+    for (const auto& item : parameters) {
+      const auto found = released.find(item.key());
+      QVERIFY2(found != released.end(), item.key().c_str());
+      QCOMPARE(item.value().sizes().vec(), found->second);
+      count += item.value().numel();
+    }
+    QVERIFY2(count > 1'400'000'000 && count < 1'450'000'000, qPrintable(QString::number(count)));
+  }
+
+  void unknown_preset_lists_the_known_ones() {
+    test::expect_error(ErrorKind::InvalidArgument, {"wan2.2", "wan2.1-t2v-1.3b"}, [] { pipeline::model_preset("wan2.2"); });
+  }
+
+  void random_weights_give_a_finite_clip() {
+    auto model = pipeline::WanModel::with_random_weights(pipeline::model_preset("wan-tiny"), torch::kCPU, torch::kFloat32,
+                                                         test::fixture("wan-tiny/tokenizer/spiece.model"));
+    pipeline::Pipeline pipe(model);
+    pipeline::GenerationRequest request;
+    request.prompt = "a lighthouse";
+    request.steps = 2;
+    request.frames = 5;
+    request.width = request.height = 32;
+    const auto result = pipe.run(request);
+    QVERIFY(torch::isfinite(result.final_latents).all().item<bool>());
+    QVERIFY(result.final_latents.abs().max().item<double>() > 0.0);
+    QCOMPARE(result.clip.frames.size(0), int64_t(5));
+    QCOMPARE(result.peak_gpu_memory_gb, 0.0);  // CPU
+  }
+
+  void bench_runs_every_setting_for_every_frame_count() {
+    auto model = pipeline::WanModel::with_random_weights(pipeline::model_preset("wan-tiny"), torch::kCPU, torch::kFloat32,
+                                                         test::fixture("wan-tiny/tokenizer/spiece.model"));
+    pipeline::Pipeline pipe(model);
+    pipeline::PipelineBenchOptions options;
+    options.settings = pipeline::blade_bench_settings(0.5, 2, 4);
+    options.frames = {5, 9};
+    options.width = 64;
+    options.height = 32;
+    int heard = 0;
+    const auto rows = pipeline::bench_pipeline(pipe, options, [&](const auto&) { ++heard; });
+    QCOMPARE(int(rows.size()), 6);
+    QCOMPARE(heard, 6);
+    const std::vector<std::string> names{"dense-4-cfg", "dense-2", "asa-gt-2"};
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const auto& row = rows[i];
+      QCOMPARE(row.setting, names[i % 3]);
+      QCOMPARE(row.frames, options.frames[i / 3]);
+      // latent frames x (32 / 16) x (64 / 16) tokens
+      QCOMPARE(row.tokens, int64_t((row.frames - 1) / 4 + 1) * 2 * 4);
+      QCOMPARE(row.guided, i % 3 == 0);
+      QCOMPARE(int(row.timings.step_ms.size()), row.steps);
+      QVERIFY(row.timings.total_s >= row.timings.denoising_s + row.timings.decoding_s);
+      if (i % 3 == 0) QCOMPARE(row.speedup_total, 1.0);
+      QCOMPARE(row.speedup_total, rows[i - i % 3].timings.total_s / row.timings.total_s);
+    }
+  }
+};
+
+QTEST_APPLESS_MAIN(TestPipelineBenchmark)
+#include "test_pipeline_benchmark.moc"
