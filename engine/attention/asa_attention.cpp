@@ -56,27 +56,32 @@ torch::Tensor AsaAttention::forward(const torch::Tensor& q, const torch::Tensor&
                        info.grid[0] * info.grid[1] * info.grid[2] == tokens && k.size(2) == tokens;
   torch::Tensor qg = q, kg = k, vg = v, inverse;
   if (reorder) {
-    const auto permutation = gilbert_permutation(info.grid);
-    const auto order = permutation.order.to(q.device());
-    inverse = permutation.inverse.to(q.device());
-    qg = q.index_select(2, order);
-    kg = k.index_select(2, order);
-    vg = v.index_select(2, order);
+    if (info.grid != gilbert_grid_ || gilbert_order_.device() != q.device()) {
+      const auto permutation = gilbert_permutation(info.grid);
+      gilbert_order_ = permutation.order.to(q.device());
+      gilbert_inverse_ = permutation.inverse.to(q.device());
+      gilbert_grid_ = info.grid;
+    }
+    inverse = gilbert_inverse_;
+    qg = q.index_select(2, gilbert_order_);
+    kg = k.index_select(2, gilbert_order_);
+    vg = v.index_select(2, gilbert_order_);
   }
 
+  AttentionObserver* const listener = observer();
   const auto probe_start = std::chrono::steady_clock::now();
-  const ProbeResult probe = run_probe(qg.detach(), kg.detach(), settings_, generator_);
+  const ProbeResult probe = run_probe(qg.detach(), kg.detach(), settings_, generator_, /*want_mask=*/listener != nullptr);
   const double probe_ms = elapsed_ms(probe_start);
 
   const auto kernel_start = std::chrono::steady_clock::now();
   GlobalTokens global;
   if (global_tokens_) global = pool_global_tokens(kg, vg, settings_.pool_tokens);
-  auto result = block_sparse_attention(qg, kg, vg, probe.mask.to_index(), settings_.block_size,
+  auto result = block_sparse_attention(qg, kg, vg, probe.index, settings_.block_size,
                                        global_tokens_ ? &global : nullptr);
   const double kernel_ms = elapsed_ms(kernel_start);
   torch::Tensor out = reorder ? result.out.index_select(2, inverse) : result.out;
 
-  if (AttentionObserver* listener = observer()) {
+  if (listener) {
     AttentionCallStats stats;
     stats.info = info;
     stats.backend = name();

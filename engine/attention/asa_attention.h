@@ -26,7 +26,10 @@ class AsaAttention : public AttentionBackend {
  private:
   AsaSettings settings_;
   bool global_tokens_ = false;
-  at::Generator generator_;  // undefined: the global CPU generator
+  at::Generator generator_;  // undefined: the device's default generator
+  // The Gilbert order of the last grid on the last device (the grid is the same every call).
+  std::array<int64_t, 3> gilbert_grid_{0, 0, 0};
+  torch::Tensor gilbert_order_, gilbert_inverse_;
 };
 
 // ASA plus pooled global tokens (settings.pool_tokens per global token) in the same softmax.

@@ -33,7 +33,7 @@ torch::Tensor gather_tokens(const torch::Tensor& x, const torch::Tensor& positio
 }  // namespace
 
 ProbeSamples draw_probe_samples(int64_t batch, int64_t heads, int64_t block_size, int64_t tokens_per_block,
-                                at::Generator generator) {
+                                at::Generator generator, torch::Device device) {
   if (block_size < 1 || tokens_per_block < 1) {
     fail(ErrorKind::InvalidArgument, "ASA probe: block_size ({}) and probe_tokens ({}) must be positive", block_size,
          tokens_per_block);
@@ -41,10 +41,11 @@ ProbeSamples draw_probe_samples(int64_t batch, int64_t heads, int64_t block_size
   const int64_t count = std::min(tokens_per_block, block_size);
   auto draw = [&] {
     // A random subset of `count` offsets: the first `count` of a random permutation.
-    auto keys = generator.defined() ? at::rand({batch, heads, block_size}, generator, torch::kFloat64)
-                                    : at::rand({batch, heads, block_size}, torch::kFloat64);
+    const auto options = torch::TensorOptions().dtype(torch::kFloat64);
+    auto keys = generator.defined() ? at::rand({batch, heads, block_size}, generator, options)
+                                    : at::rand({batch, heads, block_size}, options.device(device));
     auto offsets = keys.argsort(/*stable=*/false, /*dim=*/-1).narrow(-1, 0, count);
-    return std::get<0>(offsets.sort(-1)).contiguous();
+    return std::get<0>(offsets.sort(-1)).contiguous().to(device);
   };
   ProbeSamples samples;
   samples.query_offsets = draw();
@@ -147,17 +148,23 @@ BlockMask select_blocks(const torch::Tensor& scores, const AsaSettings& settings
 }
 
 ProbeResult run_probe(const torch::Tensor& q, const torch::Tensor& k, const AsaSettings& settings,
-                      at::Generator generator) {
+                      at::Generator generator, bool want_mask) {
 #ifdef BLADE_HAVE_CUDA_KERNELS
   if (kernels::probe_supported(q, k, settings.block_size, std::min(settings.probe_tokens, settings.block_size))) {
     ProbeResult result;
-    result.samples = draw_probe_samples(q.size(0), q.size(1), settings.block_size, settings.probe_tokens, generator);
+    result.samples = draw_probe_samples(q.size(0), q.size(1), settings.block_size, settings.probe_tokens, generator,
+                                        q.device());
     const kernels::ProbeRule rule{settings.tau, settings.rule == ThresholdRule::Code, settings.min_keep,
                                   settings.max_keep, settings.fixed_sparsity};
     const auto gpu = kernels::asa_probe_cuda(q, k, result.samples.query_offsets, result.samples.key_offsets,
-                                             settings.block_size, rule, /*want_keep_mask=*/true);
-    result.scores = gpu.scores.to(torch::kCPU);
-    result.mask = BlockMask::from_tensor(gpu.keep);
+                                             settings.block_size, rule, want_mask);
+    result.index = {gpu.offsets, gpu.indices};
+    if (want_mask) {
+      result.scores = gpu.scores.to(torch::kCPU);
+      result.mask = BlockMask::from_tensor(gpu.keep);
+    } else {
+      result.scores = gpu.scores;
+    }
     return result;
   }
 #endif
@@ -165,6 +172,7 @@ ProbeResult run_probe(const torch::Tensor& q, const torch::Tensor& k, const AsaS
   result.samples = draw_probe_samples(q.size(0), q.size(1), settings.block_size, settings.probe_tokens, generator);
   result.scores = probe_block_scores(q, k, result.samples, settings.block_size);
   result.mask = select_blocks(result.scores, settings);
+  result.index = result.mask.to_index();
   return result;
 }
 

@@ -14,13 +14,15 @@ namespace blade::attention {
 // In-block offsets of the sampled tokens: the same for every block of a (batch, head), distinct
 // within a block, ascending, drawn independently for queries and keys.
 struct ProbeSamples {
-  torch::Tensor query_offsets;  // int64 [batch, heads, tokens_per_block], CPU
-  torch::Tensor key_offsets;    // int64 [batch, heads, tokens_per_block], CPU
+  torch::Tensor query_offsets;  // int64 [batch, heads, tokens_per_block], on `device`
+  torch::Tensor key_offsets;    // int64 [batch, heads, tokens_per_block]
 };
 
-// tokens_per_block is capped at block_size. An undefined generator uses the global CPU one.
+// tokens_per_block is capped at block_size. A given (CPU) generator draws on the CPU, so that a
+// seed picks the same samples on every device; an undefined one draws with `device`'s default
+// generator, on the device (no copy between host and GPU in the denoising loop).
 ProbeSamples draw_probe_samples(int64_t batch, int64_t heads, int64_t block_size, int64_t tokens_per_block,
-                                at::Generator generator);
+                                at::Generator generator, torch::Device device = torch::kCPU);
 
 // P[b, h, i, j]: for the sampled query rows r of block i, R[r, j] = max over the sampled keys c of
 // block j of q_r.k_c / sqrt(d); P = max_r exp(R[r, j] - max_j' R[r, j']); rows normalised to sum 1.
@@ -38,12 +40,15 @@ int64_t kept_block_count(const std::vector<double>& sorted_descending, const Asa
 BlockMask select_blocks(const torch::Tensor& scores, const AsaSettings& settings);
 
 struct ProbeResult {
-  BlockMask mask;
-  torch::Tensor scores;  // P, [batch, heads, query_blocks, key_blocks]
+  BlockIndex index;      // the kept blocks as the sparse kernels take them, on q's device
+  BlockMask mask;        // the same as bits on the CPU, with `want_mask` (empty otherwise)
+  torch::Tensor scores;  // P, [batch, heads, query_blocks, key_blocks] (CPU with `want_mask`)
   ProbeSamples samples;
 };
 
+// On CUDA the probe, the selection and the index stay on the GPU; `want_mask` adds the host copy
+// (scores and bit mask) that observers and tests read, at the cost of a synchronisation.
 ProbeResult run_probe(const torch::Tensor& q, const torch::Tensor& k, const AsaSettings& settings,
-                      at::Generator generator);
+                      at::Generator generator, bool want_mask = true);
 
 }  // namespace blade::attention

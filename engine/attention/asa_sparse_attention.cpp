@@ -93,8 +93,10 @@ GlobalTokens pool_global_tokens(const torch::Tensor& k, const torch::Tensor& v, 
     if (tail > 0) parts.push_back(x.narrow(2, full * group, tail).mean(2, true));
     return torch::cat(parts, 2);
   };
+  // At least float32: ln(30) in bfloat16 would be 3.406 instead of 3.401.
+  const auto weight_dtype = k.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
   auto weights = torch::full({full + (tail > 0 ? 1 : 0)}, std::log(static_cast<double>(group)),
-                             k.options().requires_grad(false));
+                             k.options().dtype(weight_dtype).requires_grad(false));
   if (tail > 0) weights[full].fill_(std::log(static_cast<double>(tail)));
   return {pool(k), pool(v), weights};
 }

@@ -12,8 +12,8 @@ namespace blade::attention {
 // Compressed rows: for row r = (batch * heads + head) * query_blocks + query_block, the kept key
 // block indices (ascending) are indices[offsets[r] .. offsets[r + 1]).
 struct BlockIndex {
-  torch::Tensor offsets;  // int64 [rows + 1], CPU
-  torch::Tensor indices;  // int64 [kept blocks], CPU
+  torch::Tensor offsets;  // int64 [rows + 1], CPU (or the GPU, when the CUDA probe made it)
+  torch::Tensor indices;  // int64 [kept blocks]
 };
 
 class BlockMask {

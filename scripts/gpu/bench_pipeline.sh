@@ -13,7 +13,7 @@ what=${2:?usage: bench_pipeline.sh OUT_DIR main|scaling|memory}
 mkdir -p "$out"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader > "$out/card.txt"
 date -u +%Y-%m-%dT%H:%MZ >> "$out/card.txt"
-if ! BLADE_BUILD_TARGET=blade scripts/gpu/build.sh > "$out/build.log" 2>&1; then
+if ! BLADE_BUILD_TARGET="${BLADE_BUILD_TARGET:-blade}" scripts/gpu/build.sh > "$out/build.log" 2>&1; then
   tail -60 "$out/build.log"; exit 1
 fi
 export LD_LIBRARY_PATH="/tmp/blade-deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"

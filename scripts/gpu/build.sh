@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # On a GPU server (python3 with the CUDA torch wheel, nvcc, cmake, ninja, spdlog): unpacks .gpudeps/
 # if present, builds the engine, the CLI and the GPU tests (preset engine-only) into build-engine/
-# (only the target named by BLADE_BUILD_TARGET when it is set).
+# (only the targets named in BLADE_BUILD_TARGET, space-separated, when it is set).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DEPS=/tmp/blade-deps
@@ -13,4 +13,4 @@ if ls .gpudeps/*.deb >/dev/null 2>&1; then
   export LD_LIBRARY_PATH="$DEPS/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
 fi
 cmake --preset engine-only -DCMAKE_PREFIX_PATH="$prefix" -DBLADE_BUILD_TESTS=ON >/dev/null
-cmake --build --preset engine-only -j"$(nproc)" ${BLADE_BUILD_TARGET:+--target "$BLADE_BUILD_TARGET"}
+cmake --build --preset engine-only -j"$(nproc)" ${BLADE_BUILD_TARGET:+--target $BLADE_BUILD_TARGET}

@@ -64,11 +64,23 @@ void run_case(const Case& c, uint64_t seed) {
     const auto gpu = kernels::asa_probe_cuda(q, k, samples.query_offsets, samples.key_offsets, c.block,
                                              rule_of(settings), /*want_keep_mask=*/true);
     torch::cuda::synchronize();
-    const auto cpu_mask = attention::select_blocks(cpu_scores, settings);
-    const auto cpu_keep = cpu_mask.to_tensor();
+    // The choice is judged on the GPU's own scores (float32, 3e-7 from the CPU's): a threshold rule
+    // whose cumulative sum lands within 1e-6 of tau may go either way, so the GPU's mask must lie
+    // between the choices at tau -/+ 1e-6 (equal to both everywhere else).
+    const auto gpu_scores = gpu.scores.cpu();
+    auto lower_settings = settings, upper_settings = settings;
+    lower_settings.tau = settings.tau - 1e-6;
+    upper_settings.tau = std::min(1.0, settings.tau + 1e-6);
+    const auto cpu_mask = attention::select_blocks(gpu_scores, settings);
+    const auto lower = attention::select_blocks(gpu_scores, lower_settings).to_tensor();
+    const auto upper = attention::select_blocks(gpu_scores, upper_settings).to_tensor();
+    const auto gpu_keep = gpu.keep.cpu();
     const double score_error = test::relative_error(gpu.scores, cpu_scores);
-    const int64_t differing = gpu.keep.cpu().ne(cpu_keep).sum().item<int64_t>();
-    const auto index = cpu_mask.to_index();
+    const int64_t differing = (lower.logical_and(gpu_keep.logical_not()))
+                                  .logical_or(gpu_keep.logical_and(upper.logical_not()))
+                                  .sum()
+                                  .item<int64_t>();
+    const auto index = attention::BlockMask::from_tensor(gpu_keep).to_index();
     const auto offsets = gpu.offsets.cpu();
     const bool offsets_equal = torch::equal(offsets, index.offsets);
     const int64_t total = offsets[-1].item<int64_t>();
@@ -96,8 +108,20 @@ void run_case(const Case& c, uint64_t seed) {
   const auto on_cpu = attention::run_probe(q_cpu, k_cpu, settings, gen_cpu);
   BLADE_CHECK(on_gpu.mask.words() == on_cpu.mask.words(), "{}: run_probe on CUDA chose other blocks than on the CPU",
               describe(c));
-  BLADE_CHECK(torch::equal(on_gpu.samples.query_offsets, on_cpu.samples.query_offsets),
+  BLADE_CHECK(torch::equal(on_gpu.samples.query_offsets.cpu(), on_cpu.samples.query_offsets),
               "{}: run_probe on CUDA drew other samples", describe(c));
+
+  // Without the host mask (the pipeline's path) the index stays on the GPU and is the same choice.
+  auto gen_index = at::make_generator<at::CPUGeneratorImpl>(seed + 1);
+  const auto index_only = attention::run_probe(q, k, settings, gen_index, /*want_mask=*/false);
+  const auto expected = on_gpu.mask.to_index();
+  BLADE_CHECK(index_only.index.offsets.is_cuda() && index_only.mask.rows() == 0,
+              "{}: run_probe without the mask still copied it to the host", describe(c));
+  const auto offsets = index_only.index.offsets.cpu();
+  const int64_t kept = offsets[-1].item<int64_t>();
+  BLADE_CHECK(torch::equal(offsets, expected.offsets) &&
+                  torch::equal(index_only.index.indices.cpu().narrow(0, 0, kept), expected.indices),
+              "{}: the device index differs from the same probe's host mask", describe(c));
 }
 
 }  // namespace
