@@ -84,7 +84,7 @@ int run_generate(const std::vector<std::string>& argv) {
   const Arguments args(argv,
                        {"model", "prompt", "negative", "steps", "guidance", "shift", "sampler", "schedule", "seed",
                         "frames", "size", "attention", "sparsity", "tau", "block-size", "probe-tokens", "min-keep",
-                        "max-keep", "pool-tokens", "lora", "lora-scale", "device", "dtype", "out"},
+                        "max-keep", "pool-tokens", "lora", "lora-scale", "device", "dtype", "vae-dtype", "out"},
                        {"json", "quiet"});
   auto log = blade::log::get("cli");
   if (args.flag("quiet")) blade::log::set_level(spdlog::level::err);
@@ -113,6 +113,7 @@ int run_generate(const std::vector<std::string>& argv) {
   }
   request.device = args.value_or("device", "cpu");
   request.dtype = args.value_or("dtype", "f32");
+  request.vae_dtype = args.value_or("vae-dtype", "f32");
   request.shift = args.get_double("shift", 5.0);
   request.validate();
   const fs::path out = args.required("out");

@@ -37,6 +37,7 @@ usage:
                             pytorch_lora_weights.safetensors) --lora-scale S (default 1)
       --device cpu|cuda     (default cpu)
       --dtype f32|bf16      compute dtype of transformer and text encoder (default f32)
+      --vae-dtype f32|bf16  convolutions of the VAE decode (bf16: ~2x faster on a GPU)
       --json                print a JSON summary on stdout
       --quiet               only errors on stderr
   blade bench attention [--device cpu|cuda] [--seq L] [--heads H] [--dim D] [--batch B]
@@ -45,7 +46,8 @@ usage:
                             time dense attention against asa and asa-gt on random inputs
   blade bench pipeline --random-weights wan2.1-t2v-1.3b | --model DIR [options]
       whole pipeline, one run: dense 50-step UniPC with guidance, 8 dense steps without, and
-      8 ASA-GT steps without (BLADE); seconds and peak GPU memory per component
+      8 ASA-GT steps without (BLADE), with the VAE decode in f32 and bf16; seconds and peak GPU
+      memory per component
       --size WxH (default 832x480)   --frames LIST (default 81; 17,33,49,81 for a scaling table)
       --sparsity S (ASA-GT, default 0.8)   --student-steps N (8)   --dense-steps N (50)
       --device (default cuda)   --dtype (default bf16 on cuda)   --offload-text-encoder

@@ -35,6 +35,9 @@ void GenerationRequest::validate() const {
     fail(ErrorKind::InvalidArgument, "the LoRA scale must be between -10 and 10, got {}", lora.scale);
   }
   if (dtype != "f32" && dtype != "bf16") fail(ErrorKind::InvalidArgument, "dtype must be f32 or bf16, got '{}'", dtype);
+  if (vae_dtype != "f32" && vae_dtype != "bf16") {
+    fail(ErrorKind::InvalidArgument, "vae_dtype must be f32 or bf16, got '{}'", vae_dtype);
+  }
 }
 
 namespace {
@@ -85,6 +88,7 @@ nlohmann::json to_json(const GenerationRequest& r) {
       {"attention", attention_to_json(r.attention)},
       {"device", r.device},
       {"dtype", r.dtype},
+      {"vae_dtype", r.vae_dtype},
   };
   if (!r.lora.file.empty()) j["lora"] = {{"file", r.lora.file}, {"scale", r.lora.scale}};
   return j;
@@ -107,6 +111,7 @@ GenerationRequest request_from_json(const nlohmann::json& j) {
     if (j.contains("attention")) r.attention = attention_from_json(j.at("attention"));
     r.device = j.value("device", r.device);
     r.dtype = j.value("dtype", r.dtype);
+    r.vae_dtype = j.value("vae_dtype", r.vae_dtype);
     if (j.contains("lora")) {
       r.lora.file = j.at("lora").value("file", r.lora.file);
       r.lora.scale = j.at("lora").value("scale", r.lora.scale);

@@ -41,6 +41,7 @@ struct GenerationRequest {
   LoraSettings lora;
   std::string device = "cpu";
   std::string dtype = "f32";  // f32 | bf16 (compute dtype of the transformer and text encoder)
+  std::string vae_dtype = "f32";  // f32 | bf16 (convolutions of the VAE decode; see VideoCodec)
 
   // Throws blade::Error(InvalidArgument) naming the first bad field, its value and what is allowed.
   void validate() const;

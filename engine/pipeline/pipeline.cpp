@@ -175,6 +175,7 @@ GenerationResult Pipeline::run(const GenerationRequest& request, PipelineObserve
 
     if (observer) observer->on_stage(Stage::Decoding);
     phase = Clock::now();
+    model_->codec().set_bf16_decode(request.vae_dtype == "bf16");
     auto video = model_->codec().decode(latents, cancel, [observer](int64_t done, int64_t total) {
       if (observer) observer->on_decode_progress(done, total);
     });

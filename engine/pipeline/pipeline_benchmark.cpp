@@ -3,7 +3,22 @@
 #include "core/error.h"
 #include "core/log.h"
 
+#include <cmath>
+
 namespace blade::pipeline {
+namespace {
+
+double psnr_db(const torch::Tensor& a, const torch::Tensor& b) {
+  const double mse = (a.to(torch::kFloat64) - b.to(torch::kFloat64)).pow(2).mean().item<double>();
+  return mse == 0.0 ? 99.0 : 10.0 * std::log10(255.0 * 255.0 / mse);
+}
+
+bool same_except_vae(const PipelineBenchSetting& a, const PipelineBenchSetting& b) {
+  return a.steps == b.steps && a.guidance == b.guidance && a.attention.backend == b.attention.backend &&
+         a.attention.asa.fixed_sparsity == b.attention.asa.fixed_sparsity && a.vae_dtype != b.vae_dtype;
+}
+
+}  // namespace
 
 std::vector<PipelineBenchSetting> blade_bench_settings(double sparsity, int student_steps, int dense_steps) {
   PipelineBenchSetting dense{fmt::format("dense-{}-cfg", dense_steps), dense_steps, 5.0, {}};
@@ -11,7 +26,10 @@ std::vector<PipelineBenchSetting> blade_bench_settings(double sparsity, int stud
   PipelineBenchSetting blade{fmt::format("asa-gt-{}", student_steps), student_steps, 1.0, {}};
   blade.attention.backend = "asa-gt";
   blade.attention.asa.fixed_sparsity = sparsity;
-  return {dense, few_step, blade};
+  PipelineBenchSetting blade_bf16_vae = blade;
+  blade_bf16_vae.name += "-vae-bf16";
+  blade_bf16_vae.vae_dtype = "bf16";
+  return {dense, few_step, blade, blade_bf16_vae};
 }
 
 std::vector<PipelineBenchRow> bench_pipeline(Pipeline& pipeline, const PipelineBenchOptions& options,
@@ -38,6 +56,7 @@ std::vector<PipelineBenchRow> bench_pipeline(Pipeline& pipeline, const PipelineB
   warm_up.guidance = 1.0;
   for (const auto& setting : options.settings) {
     warm_up.attention = setting.attention;
+    warm_up.vae_dtype = setting.vae_dtype;
     pipeline.run(warm_up, nullptr, cancel);
   }
 
@@ -45,12 +64,15 @@ std::vector<PipelineBenchRow> bench_pipeline(Pipeline& pipeline, const PipelineB
   const auto& dit = model.dit()->config();
   const int64_t spatial = model.codec().spatial_factor() * dit.patch[1];
   for (int frames : options.frames) {
+    torch::Tensor previous_frames;
+    const PipelineBenchSetting* previous = nullptr;
     for (const auto& setting : options.settings) {
       GenerationRequest request = base;
       request.frames = frames;
       request.steps = setting.steps;
       request.guidance = setting.guidance;
       request.attention = setting.attention;
+      request.vae_dtype = setting.vae_dtype;
       log->info("{} frames, {}", frames, setting.name);
       const auto result = pipeline.run(request, nullptr, cancel);
       PipelineBenchRow row;
@@ -68,6 +90,9 @@ std::vector<PipelineBenchRow> bench_pipeline(Pipeline& pipeline, const PipelineB
       const auto& reference = baseline != rows.end() ? *baseline : row;
       row.speedup_total = reference.timings.total_s / row.timings.total_s;
       row.speedup_denoising = reference.timings.denoising_s / row.timings.denoising_s;
+      if (previous && same_except_vae(*previous, setting)) row.psnr_vs_previous_db = psnr_db(result.clip.frames, previous_frames);
+      previous = &setting;
+      previous_frames = result.clip.frames;
       rows.push_back(row);
       if (on_row) on_row(row);
     }

@@ -18,9 +18,11 @@ struct PipelineBenchSetting {
   int steps = 50;
   double guidance = 5.0;   // <= 1: no unconditional pass
   AttentionSettings attention;
+  std::string vae_dtype = "f32";
 };
 
-// The three settings above; `sparsity` is ASA-GT's fixed sparsity (the paper's Wan runs reach ~0.8).
+// The three settings above, and the BLADE one again with the VAE decode in bf16 ("asa-gt-8-vae-bf16");
+// `sparsity` is ASA-GT's fixed sparsity (the paper's Wan runs reach ~0.8).
 std::vector<PipelineBenchSetting> blade_bench_settings(double sparsity, int student_steps = 8, int dense_steps = 50);
 
 struct PipelineBenchOptions {
@@ -44,6 +46,9 @@ struct PipelineBenchRow {
   double text_encoding_peak_gb = 0.0, denoising_peak_gb = 0.0, decoding_peak_gb = 0.0, peak_gb = 0.0;
   double speedup_total = 0.0;     // against the first setting at the same frame count
   double speedup_denoising = 0.0;
+  // For a setting that differs from the row before only in the VAE dtype (same latents): PSNR of
+  // its frames against that row's, in dB (0 when not applicable).
+  double psnr_vs_previous_db = 0.0;
 };
 
 // One warm-up generation (1 step, the smallest frame count) first, then every row; `on_row` hears

@@ -1,5 +1,9 @@
 #include "pipeline/wan_vae_codec.h"
 
+#include "core/autocast_scope.h"
+
+#include <ATen/Context.h>
+
 namespace blade::pipeline {
 
 int64_t WanVaeCodec::temporal_factor() const {
@@ -12,7 +16,11 @@ int64_t WanVaeCodec::spatial_factor() const { return int64_t{1} << (vae_->config
 
 torch::Tensor WanVaeCodec::decode(const torch::Tensor& latents, const CancelToken* cancel, const DecodeProgress& progress) {
   torch::NoGradGuard no_grad;
-  return vae_->decode(vae_->denormalize(latents), cancel, progress);
+  const auto device = latents.device();
+  // The causal decode repeats a handful of conv3d shapes: let cuDNN time its algorithms once.
+  if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);
+  AutocastScope bf16(bf16_decode_, device);
+  return vae_->decode(vae_->denormalize(latents), cancel, progress).to(torch::kFloat32);
 }
 
 torch::Tensor WanVaeCodec::encode(const torch::Tensor& video) {

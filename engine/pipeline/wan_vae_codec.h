@@ -16,10 +16,12 @@ class WanVaeCodec final : public VideoCodec {
   torch::Tensor decode(const torch::Tensor& latents, const CancelToken* cancel = nullptr,
                        const DecodeProgress& progress = {}) override;
   torch::Tensor encode(const torch::Tensor& video) override;
+  void set_bf16_decode(bool enabled) override { bf16_decode_ = enabled; }
   models::WanVAE& vae() { return vae_; }
 
  private:
   models::WanVAE vae_;
+  bool bf16_decode_ = false;
 };
 
 }  // namespace blade::pipeline

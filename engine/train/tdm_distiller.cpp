@@ -4,7 +4,7 @@
 #include "core/device.h"
 #include "core/error.h"
 #include "core/log.h"
-#include "train/autocast_scope.h"
+#include "core/autocast_scope.h"
 #include "train/checkpoint.h"
 #include "train/flow_matching.h"
 #include "train/model_export.h"
@@ -155,7 +155,7 @@ TdmDistiller::Prediction TdmDistiller::predict(models::WanDiT& dit, attention::A
                                                const torch::Tensor& x, const torch::Tensor& timesteps,
                                                const torch::Tensor& context) {
   const auto sigmas = sigmas_of(timesteps);
-  CudaAutocastScope autocast(options_.bf16, device_);
+  AutocastScope autocast(options_.bf16 && device_.is_cuda(), device_);
   const auto velocity = dit->forward(x, timesteps.to(torch::kFloat32).to(device_), context, backend);
   return {x0_from_velocity(x, velocity, sigmas), noise_from_velocity(x, velocity, sigmas)};
 }

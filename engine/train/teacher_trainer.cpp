@@ -3,7 +3,7 @@
 #include "core/device.h"
 #include "core/error.h"
 #include "core/log.h"
-#include "train/autocast_scope.h"
+#include "core/autocast_scope.h"
 #include "train/checkpoint.h"
 #include "train/flow_matching.h"
 #include "train/model_init.h"
@@ -140,7 +140,7 @@ torch::Tensor TeacherTrainer::forward_loss(const ClipBatch& batch, const std::ve
   const auto x0 = batch.videos.to(device_);
   const auto noisy = noisy_sample(x0, noise, sigmas);
   const auto timesteps = timesteps_from_sigmas(sigmas).to(device_);
-  CudaAutocastScope autocast(options_.bf16, device_);
+  AutocastScope autocast(options_.bf16 && device_.is_cuda(), device_);
   const auto context = text_->encode(prompts);
   const auto velocity = dit_->forward(noisy, timesteps, context, *attention_);
   return flow_matching_loss(velocity, x0, noise);
