@@ -48,6 +48,15 @@ torch::Tensor TextEncoder::encode(const std::vector<std::string>& prompts) {
   return context;
 }
 
-void TextEncoder::to(torch::Device device) { encoder_->to(device); }
+void TextEncoder::to(torch::Device device) {
+  torch::NoGradGuard no_grad;
+  if (!device.is_cpu() || !encoder_->device().is_cuda()) {
+    encoder_->to(device);
+    return;
+  }
+  // Back from a GPU: into page-locked memory, so that the next move to the GPU runs at full copy
+  // speed (11 GB of umT5-XXL: about half a second instead of ten).
+  for (auto& parameter : encoder_->parameters()) parameter.set_data(parameter.data().to(torch::kCPU).pin_memory());
+}
 
 }  // namespace blade::models

@@ -22,7 +22,8 @@ class TextEncoder {
   int64_t text_len() const { return text_len_; }
   int64_t dim() const { return encoder_->config().d_model; }
   torch::Device device() const { return encoder_->device(); }
-  void to(torch::Device device);  // e.g. back to the CPU to free GPU memory once prompts are encoded
+  // e.g. back to the CPU (page-locked memory) to free GPU memory once prompts are encoded
+  void to(torch::Device device);
 
   const PromptTokenizer& tokenizer() const { return tokenizer_; }
 
