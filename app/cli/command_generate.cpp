@@ -85,7 +85,7 @@ int run_generate(const std::vector<std::string>& argv) {
                        {"model", "prompt", "negative", "steps", "guidance", "shift", "sampler", "schedule", "seed",
                         "frames", "size", "attention", "sparsity", "tau", "block-size", "probe-tokens", "min-keep",
                         "max-keep", "pool-tokens", "lora", "lora-scale", "device", "dtype", "vae-dtype", "out"},
-                       {"json", "quiet"});
+                       {"json", "quiet", "offload-text-encoder"});
   auto log = blade::log::get("cli");
   if (args.flag("quiet")) blade::log::set_level(spdlog::level::err);
   if (!args.positional().empty()) {
@@ -126,6 +126,7 @@ int run_generate(const std::vector<std::string>& argv) {
   log->info("seed {}, {} steps, guidance {}, shift {}, {} frames at {}x{}", request.seed, request.steps,
             request.guidance, request.shift, request.frames, request.width, request.height);
 
+  model->set_text_encoder_offload(args.flag("offload-text-encoder"));
   pipeline::Pipeline pipeline(model);
   CliObserver observer(args.flag("quiet"));
   auto result = pipeline.run(request, &observer, &interrupt_token());

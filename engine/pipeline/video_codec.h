@@ -29,8 +29,9 @@ class VideoCodec {
   // Video [B, 3, F, H, W] in [-1, 1] -> normalised latents.
   virtual torch::Tensor encode(const torch::Tensor& video) = 0;
 
-  // Decoding with convolutions in bf16 (norms in fp32, output fp32): about twice as fast on a GPU,
-  // a few 1e-3 from the fp32 decode. Codecs without convolutions ignore it.
+  // Decoding with convolutions in bf16 (norms in fp32, output fp32): faster on a GPU (13% for the
+  // 1.3B pipeline's decode on an H200), frames 48 dB PSNR from the fp32
+  // decode's. Codecs without convolutions ignore it.
   virtual void set_bf16_decode(bool /*enabled*/) {}
 
   int64_t latent_frames(int64_t frames) const { return (frames - 1) / temporal_factor() + 1; }
