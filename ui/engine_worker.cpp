@@ -34,6 +34,7 @@ void EngineWorker::run(const StudioJob& job) {
   emit started(job.id);
   try {
     throw_if_cancelled(job.cancel.get(), "before the model was loaded");
+    job.request.validate();  // a bad request fails at once, not after seconds of loading weights
     auto model = model_for(job);
     pipeline::Pipeline pipeline(model);
     const bool sparse = job.request.attention.backend != "dense";

@@ -180,6 +180,7 @@ class TestEngineWorker : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(second.ended(), 60000);
     QCOMPARE(second.events.back(), QStringLiteral("failed"));
     QVERIFY2(second.failure.contains(QStringLiteral("72")), qPrintable(second.failure));
+    QCOMPARE(second.events.count(QStringLiteral("stage loading model")), 0);  // refused before any loading
   }
 
   void the_gui_thread_never_waits_for_the_engine() {
