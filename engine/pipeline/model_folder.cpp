@@ -37,11 +37,15 @@ fs::path require(const fs::path& root, const std::string& part, const std::vecto
   fail(ErrorKind::BadWeights, "{}: no {} found (looked for {})", root.string(), part, join(candidates));
 }
 
-CodecKind codec_of(const fs::path& model_index) {
-  if (!fs::exists(model_index)) return CodecKind::WanVae;
+nlohmann::json read_model_index(const fs::path& model_index) {
+  if (!fs::exists(model_index)) return nlohmann::json::object();
   std::ifstream in(model_index);
   auto json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) fail(ErrorKind::BadWeights, "{} is not valid JSON", model_index.string());
+  if (json.is_discarded() || !json.is_object()) fail(ErrorKind::BadWeights, "{} is not a JSON object", model_index.string());
+  return json;
+}
+
+CodecKind codec_of(const nlohmann::json& json, const fs::path& model_index) {
   const auto codec = json.value("codec", std::string("wan-vae"));
   if (codec == "wan-vae") return CodecKind::WanVae;
   if (codec == "pixel") return CodecKind::Pixel;
@@ -70,7 +74,17 @@ ModelFolder locate_model(const fs::path& root_in) {
   if (diffusers) {
     folder.layout = ModelLayout::Diffusers;
     folder.transformer = require(root, "transformer", {"transformer"});
-    folder.codec = codec_of(root / "model_index.json");
+    const auto model_index = read_model_index(root / "model_index.json");
+    folder.codec = codec_of(model_index, root / "model_index.json");
+    // Models trained by BLADE Studio record the prompt length they were trained with; Wan2.1 uses 512.
+    if (model_index.contains("blade") && model_index["blade"].is_object() && model_index["blade"].contains("text_len")) {
+      const auto& text_len = model_index["blade"]["text_len"];
+      if (!text_len.is_number_integer() || text_len.get<int64_t>() < 2) {
+        fail(ErrorKind::BadWeights, "{}: \"blade\".\"text_len\" must be a whole number >= 2, got {}",
+             (root / "model_index.json").string(), text_len.dump());
+      }
+      folder.text_len = text_len.get<int64_t>();
+    }
     if (folder.codec == CodecKind::WanVae) folder.vae = require(root, "VAE", {"vae"});
     folder.text_encoder = require(root, "text encoder", {"text_encoder"});
     folder.tokenizer_model = require(root, "tokenizer model", {"tokenizer/spiece.model"});

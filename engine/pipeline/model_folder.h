@@ -24,6 +24,7 @@ struct ModelFolder {
   std::filesystem::path text_encoder;
   std::filesystem::path tokenizer_model;           // spiece.model
   std::optional<std::filesystem::path> scheduler_config;
+  int64_t text_len = 512;  // prompt length the transformer was trained with (model_index.json "blade")
   std::string id;                                  // folder name, for metadata
 };
 

@@ -76,7 +76,8 @@ std::shared_ptr<WanModel> WanModel::load(const fs::path& path, torch::Device dev
   try {
     auto tokenizer = models::PromptTokenizer::load(folder.tokenizer_model);
     auto encoder = models::load_umt5_encoder(io::WeightStore::open(folder.text_encoder), device, compute_dtype);
-    auto text_encoder = std::make_unique<models::TextEncoder>(std::move(tokenizer), std::move(encoder));
+    auto text_encoder =
+        std::make_unique<models::TextEncoder>(std::move(tokenizer), std::move(encoder), folder.text_len);
     auto dit = models::load_wan_dit(io::WeightStore::open(folder.transformer), device, compute_dtype);
     std::unique_ptr<VideoCodec> codec;
     if (folder.codec == CodecKind::Pixel) {

@@ -26,7 +26,8 @@ void write_pixel_model(const fs::path& root, int64_t in_channels) {
   fs::create_directories(root / "transformer");
   fs::copy(tiny / "text_encoder", root / "text_encoder", fs::copy_options::recursive);
   fs::copy(tiny / "tokenizer", root / "tokenizer", fs::copy_options::recursive);
-  std::ofstream(root / "model_index.json") << R"({"_class_name": "WanPipeline", "codec": "pixel"})";
+  std::ofstream(root / "model_index.json")
+      << R"({"_class_name": "WanPipeline", "codec": "pixel", "blade": {"text_len": 24}})";
   std::ofstream(root / "transformer" / "config.json") << R"({"num_attention_heads": 2})";
 
   models::WanDiTConfig config;
@@ -71,6 +72,7 @@ class TestPixelCodec : public QObject {
     write_pixel_model(root, 3);
     auto model = pipeline::WanModel::load(root, torch::kCPU, torch::kFloat32);
     QCOMPARE(model->codec().name(), std::string("pixel"));
+    QCOMPARE(model->text_encoder().text_len(), int64_t(24));  // model_index.json's "blade" text_len
     // The fitted preview of the identity codec is the identity (plus a zero bias).
     auto expected = torch::cat({torch::eye(3), torch::zeros({1, 3})});
     QVERIFY(test::relative_error(model->preview().weight(), expected) < 1e-3);
