@@ -22,6 +22,6 @@ bench=(build-engine/app/cli/blade bench pipeline --random-weights wan2.1-t2v-1.3
 case "$what" in
   main) "${bench[@]}" --frames 81 ;;
   scaling) "${bench[@]}" --frames 17,33,49 ;;
-  memory) "${bench[@]}" --frames 81 --dense-steps 2 --offload-text-encoder ;;
+  memory) "${bench[@]}" --frames 81 --dense-steps 2 --student-steps 2 --offload-text-encoder ;;
   *) echo "unknown measurement '$what'"; exit 2 ;;
 esac 2>&1 | tee "$out/pipeline.txt" | grep -v "^\[" 
