@@ -18,7 +18,7 @@ namespace blade::cli {
 int run_distill(const std::vector<std::string>& argv) {
   const Arguments args(argv,
                        {"teacher", "out", "steps", "iterations", "batch", "lr", "fake-lr", "guidance", "eta",
-                        "device", "checkpoint-minutes", "log", "seed", "attention", "export-storage"},
+                        "device", "checkpoint-minutes", "minutes", "log", "seed", "attention", "export-storage"},
                        {"resume", "no-export"});
   if (!args.positional().empty()) {
     fail(ErrorKind::InvalidArgument, "unexpected argument '{}' (options start with --)", args.positional().front());
@@ -31,7 +31,7 @@ int run_distill(const std::vector<std::string>& argv) {
         args.value("fake-lr") || args.value("guidance") || args.value("eta") || args.value("seed") ||
         args.value("attention")) {
       fail(ErrorKind::InvalidArgument, "a resumed distillation keeps the settings it was started with; pass only "
-           "--iterations, --device, --checkpoint-minutes, --log, --no-export or --export-storage with --resume");
+           "--iterations, --minutes, --device, --checkpoint-minutes, --log, --no-export or --export-storage with --resume");
     }
     train::apply_run_settings(train::read_checkpoint_info(options.out_dir, "distill").at("run"), options);
   } else {
@@ -52,6 +52,7 @@ int run_distill(const std::vector<std::string>& argv) {
   options.iterations = args.get_int("iterations", 300);
   options.device = args.value_or("device", "cpu");
   options.checkpoint_minutes = args.get_double("checkpoint-minutes", 10.0);
+  options.max_minutes = args.get_double("minutes", 0.0);
   options.log_path = args.value_or("log", "");
   options.export_at_end = !args.flag("no-export");
   options.export_storage = train::parse_weight_storage(args.value_or("export-storage", "f16"));

@@ -28,7 +28,7 @@ void check_same(const Arguments& args, const std::string& option, double given, 
 
 int run_train(const std::vector<std::string>& argv) {
   const Arguments args(argv,
-                       {"out", "iterations", "batch", "lr", "device", "checkpoint-minutes", "log", "seed",
+                       {"out", "iterations", "batch", "lr", "device", "checkpoint-minutes", "minutes", "log", "seed",
                         "export-storage"},
                        {"resume", "no-export"});
   if (!args.positional().empty()) {
@@ -43,6 +43,7 @@ int run_train(const std::vector<std::string>& argv) {
   options.adam.lr = args.get_double("lr", options.adam.lr);
   options.seed = args.get_u64("seed", 0);
   options.checkpoint_minutes = args.get_double("checkpoint-minutes", 10.0);
+  options.max_minutes = args.get_double("minutes", 0.0);
   options.log_path = args.value_or("log", "");
   options.export_at_end = !args.flag("no-export");
   options.export_storage = train::parse_weight_storage(args.value_or("export-storage", "f16"));

@@ -61,6 +61,7 @@ usage:
       --device cpu|cuda     (default cpu; cuda trains under bf16 autocast)
       --resume              continue the run in DIR from its checkpoint
       --checkpoint-minutes M  checkpoint interval (default 10)
+      --minutes M             stop after M minutes of training (checkpoint and export as at the end)
       --log FILE            loss log, JSON lines (default DIR/train_log.jsonl)
       --seed N              weights, noise and world seed (default 0)
       --no-export           skip writing DIR/model at the end
@@ -71,7 +72,7 @@ usage:
       --lr LR --fake-lr LR  student / fake-score AdamW rates (default 2e-5 / 1e-4)
       --guidance G          teacher CFG in x0 space (default 5)   --eta E (default 0.9)
       --attention asa-gt|asa|dense  student and fake-score attention (default asa-gt)
-      --device, --resume, --checkpoint-minutes, --log, --seed, --no-export, --export-storage as for train
+      --device, --resume, --checkpoint-minutes, --minutes, --log, --seed, --no-export, --export-storage as for train
   blade --version
 )";
 

@@ -28,6 +28,9 @@ void DistillOptions::validate() const {
     fail(ErrorKind::InvalidArgument, "distillation attention must be asa-gt, asa or dense, got '{}'", attention);
   }
   attention::validate_asa_settings(asa);
+  if (!(max_minutes >= 0.0)) {
+    fail(ErrorKind::InvalidArgument, "time limit must be zero (none) or positive minutes, got {}", max_minutes);
+  }
   if (!(checkpoint_minutes > 0.0)) {
     fail(ErrorKind::InvalidArgument, "checkpoint interval must be positive minutes, got {}", checkpoint_minutes);
   }

@@ -49,6 +49,7 @@ struct DistillOptions {
   std::string device = "cpu";
   bool bf16 = true;
   double checkpoint_minutes = 10.0;
+  double max_minutes = 0.0;  // stop (checkpoint, export) after this much training time; 0: no limit
   int64_t checkpoint_every = 0;
   std::filesystem::path log_path;  // empty: <out_dir>/distill_log.jsonl
   bool export_at_end = true;       // the student to <out_dir>/model

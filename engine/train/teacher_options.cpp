@@ -15,6 +15,9 @@ void TeacherTrainOptions::validate() const {
   if (!(prompt_dropout >= 0.0 && prompt_dropout <= 1.0)) {
     fail(ErrorKind::InvalidArgument, "prompt dropout must be in [0, 1], got {}", prompt_dropout);
   }
+  if (!(max_minutes >= 0.0)) {
+    fail(ErrorKind::InvalidArgument, "time limit must be zero (none) or positive minutes, got {}", max_minutes);
+  }
   if (!(checkpoint_minutes > 0.0)) {
     fail(ErrorKind::InvalidArgument, "checkpoint interval must be positive minutes, got {}", checkpoint_minutes);
   }

@@ -35,6 +35,7 @@ struct TeacherTrainOptions {
   std::string device = "cpu";
   bool bf16 = true;            // CUDA: bf16 autocast (the CPU always computes in fp32)
   double checkpoint_minutes = 10.0;
+  double max_minutes = 0.0;  // stop (checkpoint, export) after this much training time; 0: no limit
   int64_t checkpoint_every = 0;  // also every n iterations (0: time only)
   std::filesystem::path log_path;  // empty: <out_dir>/train_log.jsonl
   bool export_at_end = true;       // EMA weights to <out_dir>/model

@@ -215,13 +215,18 @@ void TeacherTrainer::export_model(const fs::path& dir) {
 
 void TeacherTrainer::run(const ProgressCallback& progress, const CancelToken* cancel) {
   using clock = std::chrono::steady_clock;
-  auto last_checkpoint = clock::now();
+  const auto started = clock::now();
+  auto last_checkpoint = started;
   int64_t checkpointed_at = -1;
   TrainProgress report;
   report.total = options_.iterations;
   const double smoothing = 0.98;
   bool first = true;
-  while (iteration_ < options_.iterations) {
+  auto out_of_time = [&] {
+    return options_.max_minutes > 0.0 &&
+           std::chrono::duration<double>(clock::now() - started).count() >= 60.0 * options_.max_minutes;
+  };
+  while (iteration_ < options_.iterations && !out_of_time()) {
     if (cancel && cancel->requested()) {
       save_checkpoint();
       cancel->throw_if_requested(
