@@ -8,6 +8,7 @@
 #include "core/tensor_format.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/autocast_mode.h>
 
 #include <chrono>
 
@@ -49,6 +50,15 @@ torch::Tensor AsaAttention::forward(const torch::Tensor& q, const torch::Tensor&
       q.size(1) != k.size(1) || q.size(3) != k.size(3)) {
     fail(ErrorKind::Internal, "{} attention expects [batch, heads, tokens, head_dim] tensors, got q {} k {} v {}", name(),
          shape_string(q.sizes()), shape_string(k.sizes()), shape_string(v.sizes()));
+  }
+  // Under CUDA autocast the attention runs in the autocast dtype, as SDPA does for the dense back
+  // end: in training the DiT hands over float32 queries and keys (its RoPE output), which the
+  // kernels do not take.
+  if (q.is_cuda() && at::autocast::is_autocast_enabled(at::kCUDA)) {
+    const auto dtype = at::autocast::get_autocast_dtype(at::kCUDA);
+    if (q.scalar_type() != dtype || k.scalar_type() != dtype || v.scalar_type() != dtype) {
+      return forward(q.to(dtype), k.to(dtype), v.to(dtype), info);
+    }
   }
   const auto start = std::chrono::steady_clock::now();
   const int64_t tokens = q.size(2);

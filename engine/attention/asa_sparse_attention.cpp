@@ -1,6 +1,7 @@
 #include "attention/asa_sparse_attention.h"
 
 #include "core/error.h"
+#include "core/log.h"
 
 #include <torch/autograd.h>
 
@@ -67,6 +68,15 @@ SparseAttentionOutput block_sparse_attention(const torch::Tensor& q, const torch
     return {gpu.out, gpu.lse};
   }
 #endif
+  if (q.is_cuda()) {
+    static const bool warned = [&] {
+      blade::log::get("attention")->warn("block-sparse attention on {} {} tensors (head dim {}, block {}) runs on the CPU: the CUDA "
+                            "kernels take bfloat16/float16, head dims 64/128, blocks 64/128",
+                            q.device().str(), c10::toString(q.scalar_type()), q.size(3), block_size);
+      return true;
+    }();
+    (void)warned;
+  }
   const auto dtype = compute_dtype(q);
   const auto placeholder = torch::empty({0}, torch::TensorOptions().dtype(dtype));
   torch::Tensor gk = placeholder, gv = placeholder, gw = placeholder;

@@ -5,6 +5,7 @@
 #include "../asa/asa_reference.h"
 #include "attention/asa_attention.h"
 #include "attention/gilbert.h"
+#include "core/autocast_scope.h"
 #include "cuda_asa_util.h"
 #include "test_tensors.h"
 
@@ -94,6 +95,48 @@ void run_case(bool global_tokens, torch::Dtype dtype, uint64_t seed) {
   BLADE_CHECK(vs_cpu <= test::tolerance(dtype), "rel. error vs the CPU back end {}", vs_cpu);
 }
 
+// In training the DiT hands float32 queries and keys (RoPE output) and bfloat16 values to the
+// back end under bf16 autocast: the call must run the bf16 kernels (bit for bit what bf16 inputs
+// give, not the float32 CPU fallback) and carry gradients back to the float32 inputs.
+void run_autocast_case(uint64_t seed) {
+  const std::array<int64_t, 3> grid{3, 8, 12};
+  const int64_t tokens = grid[0] * grid[1] * grid[2];
+  AsaSettings settings;
+  settings.block_size = 64;
+  settings.probe_tokens = 16;
+  settings.fixed_sparsity = 0.6;
+  settings.seed = seed;
+  const auto f32 = torch::TensorOptions().device(torch::kCUDA).dtype(torch::kFloat32);
+  const auto q = torch::randn({2, 2, tokens, 64}, f32).requires_grad_(true);
+  const auto k = torch::randn({2, 2, tokens, 64}, f32).requires_grad_(true);
+  const auto v = torch::randn({2, 2, tokens, 64}, f32).to(torch::kBFloat16).requires_grad_(true);
+  AttentionCallInfo info;
+  info.grid = grid;
+  torch::Tensor mixed_out;
+  {
+    AutocastScope autocast(true, q.device());
+    AsaGtAttention backend(settings);
+    mixed_out = backend.forward(q, k, v, info);
+  }
+  mixed_out.to(torch::kFloat32).square().sum().backward();
+  AsaGtAttention bf16_backend(settings);
+  const auto bf16_out = bf16_backend.forward(q.detach().to(torch::kBFloat16), k.detach().to(torch::kBFloat16),
+                                             v.detach(), info);
+  torch::cuda::synchronize();
+  const double difference = test::relative_error(mixed_out, bf16_out);
+  fmt::print("asa-gt under autocast: out {} {}, rel vs bf16 inputs {:.2e}, q grad {}\n",
+             c10::toString(mixed_out.scalar_type()), mixed_out.device().str(), difference,
+             q.grad().defined() ? c10::toString(q.grad().scalar_type()) : "none");
+  BLADE_CHECK(mixed_out.is_cuda() && mixed_out.scalar_type() == torch::kBFloat16,
+              "under bf16 autocast the back end must answer in bf16 on the GPU");
+  BLADE_CHECK(difference == 0.0, "autocast call differs from the bf16 call by {} (not the bf16 kernels?)", difference);
+  for (const auto* input : {&q, &k, &v}) {
+    BLADE_CHECK(input->grad().defined() && input->grad().isfinite().all().item<bool>() &&
+                    input->grad().abs().sum().item<double>() > 0.0,
+                "gradients must reach every input of the autocast call");
+  }
+}
+
 }  // namespace
 
 int main() {
@@ -104,5 +147,6 @@ int main() {
     run_case(false, dtype, seed);
     run_case(true, dtype, seed + 1);
   }
+  run_autocast_case(seed + 2);
   return test::exit_code();
 }
