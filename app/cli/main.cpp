@@ -73,6 +73,23 @@ usage:
       --guidance G          teacher CFG in x0 space (default 5)   --eta E (default 0.9)
       --attention asa-gt|asa|dense  student and fake-score attention (default asa-gt)
       --device, --resume, --checkpoint-minutes, --minutes, --log, --seed, --no-export, --export-storage as for train
+  blade eval [options]   the teacher and the few-step students on held-out prompts x fixed seeds, judged
+      deterministically (no learned judge); one row each: teacher-50-dense, teacher-8-dense (the
+      teacher's guidance), teacher-50-asa (ASA at fixed sparsity 0.8, untrained), student-8-dense,
+      student-8-asa-gt, student-4-asa-gt (students as their model_index.json recommends). Per row:
+      quality (mean judge score) and per-attribute accuracy, temporal consistency, sharpness, PSNR
+      and SSIM against teacher-50-dense from the same prompt and seed, achieved sparsity (key
+      blocks skipped), seconds per clip. The rows of a bundled model that is missing are skipped;
+      a folder named on the command line must exist
+      --teacher DIR         (default: the bundled blade-mini-teacher)
+      --student8 DIR        8-step ASA-GT student (default: the bundled blade-mini)
+      --student4 DIR        4-step student (default: the bundled blade-mini-4step)
+      --quick               2 prompts x 1 seed (default 24 prompts x 2 seeds); on a 2-core CPU
+                            the two 50-step guided teacher rows still take minutes per clip
+      --prompts N --seeds N   override the counts
+      --device cpu|cuda     (default cpu)
+      --json                one JSON object per row on stdout (JSON lines)
+      --quiet               only errors on stderr
   blade --version
 )";
 
@@ -105,7 +122,8 @@ int main(int argc, char** argv) {
     if (command == "bench") return blade::cli::run_bench(args);
     if (command == "train") return blade::cli::run_train(args);
     if (command == "distill") return blade::cli::run_distill(args);
-    fmt::print(stderr, "blade: unknown command '{}' (expected generate, bench, info, train, distill; see blade --help)\n", command);
+    if (command == "eval") return blade::cli::run_eval(args);
+    fmt::print(stderr, "blade: unknown command '{}' (expected generate, bench, info, train, distill, eval; see blade --help)\n", command);
     return 2;
   } catch (const blade::Error& e) {
     fmt::print(stderr, "blade: {}: {}\n", blade::to_string(e.kind()), e.what());

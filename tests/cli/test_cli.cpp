@@ -3,6 +3,8 @@
 #include "media/video_file.h"
 #include "test_tensors.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QtTest>
 
 #include <csignal>
@@ -15,8 +17,10 @@ struct Outcome {
   QString err;
 };
 
-Outcome run_blade(const QStringList& args, int timeout_ms = 300000) {
+Outcome run_blade(const QStringList& args, int timeout_ms = 300000,
+                  const QProcessEnvironment& environment = QProcessEnvironment::systemEnvironment()) {
   QProcess process;
+  process.setProcessEnvironment(environment);
   process.start(BLADE_CLI_PATH, args);
   process.waitForFinished(timeout_ms);
   return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
@@ -95,6 +99,86 @@ class TestCli : public QObject {
     QVERIFY(r.out.contains("transformer"));
     QVERIFY(r.out.contains("vae"));
     QVERIFY(r.out.contains("parameters"));
+  }
+
+  void eval_bad_options_exit_2_with_one_clear_line() {
+    struct Case {
+      QStringList args;
+      QString expected_words;
+    };
+    const QList<Case> cases = {
+        {{"eval", "--teacher", "/nonexistent/teacher"}, "/nonexistent/teacher"},
+        {{"eval", "--quick", "--prompts", "0"}, "--prompts"},
+        {{"eval", "--seeds", "0"}, "--seeds"},
+        {{"eval", "--prompts", "few"}, "few"},
+        {{"eval", "--device", "tpu"}, "tpu"},
+        {{"eval", "--bogus"}, "--bogus"},
+        {{"eval", "extra"}, "extra"},
+    };
+    for (const auto& c : cases) {
+      auto r = run_blade(c.args);
+      QVERIFY2(r.exit_code == 2, qPrintable(c.args.join(' ') + " -> " + QString::number(r.exit_code) + " " + r.err));
+      QVERIFY2(r.err.contains(c.expected_words), qPrintable(r.err));
+      QCOMPARE(r.err.trimmed().count('\n'), 0);
+      QVERIFY(r.out.isEmpty());
+    }
+  }
+
+  void eval_names_a_model_folder_that_does_not_load() {
+    QTemporaryDir dir;
+    auto r = run_blade({"eval", "--quick", "--quiet", "--teacher", dir.path()});
+    QVERIFY2(r.exit_code == 1, qPrintable(QString::number(r.exit_code) + " " + r.err));
+    QVERIFY2(r.err.contains(dir.path()) && r.err.contains("teacher"), qPrintable(r.err));
+    QCOMPARE(r.err.trimmed().count('\n'), 0);
+    QVERIFY(r.out.isEmpty());
+  }
+
+  // The tiny Wan fixture in every slot: each row once, as a table and as JSON lines.
+  void eval_prints_every_row() {
+    const QString model = QString::fromStdString(blade::test::fixture("wan-tiny").string());
+    const QStringList args{"eval", "--prompts", "1", "--seeds", "1", "--teacher", model, "--student8", model,
+                           "--student4", model};
+    // Tiny tensors: one thread, or OpenMP spin-waits make this ten times slower on a busy machine.
+    auto single_thread = QProcessEnvironment::systemEnvironment();
+    single_thread.insert("OMP_NUM_THREADS", "1");
+    auto table = run_blade(args, 300000, single_thread);
+    QVERIFY2(table.exit_code == 0, qPrintable(table.err));
+    for (const char* row : {"teacher-50-dense", "teacher-8-dense", "teacher-50-asa", "student-8-dense",
+                            "student-8-asa-gt", "student-4-asa-gt"}) {
+      QVERIFY2(table.out.contains(row), qPrintable(table.out));
+    }
+    QVERIFY(table.out.contains("inf"));  // the reference against itself
+    QVERIFY(table.out.contains("1 held-out prompt x 1 seed"));
+
+    auto json = run_blade(QStringList(args) << "--json" << "--quiet", 300000, single_thread);
+    QVERIFY2(json.exit_code == 0, qPrintable(json.err));
+    const auto lines = json.out.trimmed().split('\n');
+    QCOMPARE(lines.size(), 6);
+    QJsonParseError error;
+    const auto first = QJsonDocument::fromJson(lines[0].toUtf8(), &error).object();
+    QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(lines[0]));
+    QCOMPARE(first["row"].toString(), QString("teacher-50-dense"));
+    QCOMPARE(first["psnr_db"].toString(), QString("inf"));
+    QCOMPARE(first["sparsity"].toDouble(), 0.0);
+    QCOMPARE(QJsonDocument::fromJson(lines[5].toUtf8()).object()["row"].toString(), QString("student-4-asa-gt"));
+  }
+
+  void eval_interrupt_exits_130() {
+    const QString model = QString::fromStdString(blade::test::fixture("wan-tiny").string());
+    QProcess process;
+    process.start(BLADE_CLI_PATH, {"eval", "--teacher", model, "--student8", model, "--student4", model});
+    QVERIFY(process.waitForStarted());
+    QByteArray err;
+    QElapsedTimer timer;
+    timer.start();
+    while (!err.contains("evaluating") && timer.elapsed() < 120000) {
+      process.waitForReadyRead(200);
+      err += process.readAllStandardError();
+    }
+    QVERIFY2(err.contains("evaluating"), err.constData());
+    ::kill(static_cast<pid_t>(process.processId()), SIGINT);
+    QVERIFY(process.waitForFinished(120000));
+    QCOMPARE(process.exitCode(), 130);
   }
 
   void interrupt_exits_130_and_writes_nothing() {
