@@ -51,13 +51,19 @@ torch::Tensor AsaAttention::forward(const torch::Tensor& q, const torch::Tensor&
     fail(ErrorKind::Internal, "{} attention expects [batch, heads, tokens, head_dim] tensors, got q {} k {} v {}", name(),
          shape_string(q.sizes()), shape_string(k.sizes()), shape_string(v.sizes()));
   }
-  // Under CUDA autocast the attention runs in the autocast dtype, as SDPA does for the dense back
-  // end: in training the DiT hands over float32 queries and keys (its RoPE output), which the
-  // kernels do not take.
-  if (q.is_cuda() && at::autocast::is_autocast_enabled(at::kCUDA)) {
-    const auto dtype = at::autocast::get_autocast_dtype(at::kCUDA);
-    if (q.scalar_type() != dtype || k.scalar_type() != dtype || v.scalar_type() != dtype) {
-      return forward(q.to(dtype), k.to(dtype), v.to(dtype), info);
+  // The CUDA kernels take bf16/fp16. Under CUDA autocast the attention runs in the autocast dtype,
+  // as SDPA does for the dense back end (in training the DiT hands over float32 queries and keys,
+  // its RoPE output); a float32 model on the GPU gets bf16 attention and float32 results back
+  // rather than the CPU fallback, which is two orders of magnitude slower.
+  if (q.is_cuda()) {
+    const bool autocast = at::autocast::is_autocast_enabled(at::kCUDA);
+    const auto dtype = autocast ? at::autocast::get_autocast_dtype(at::kCUDA) : torch::kBFloat16;
+    const bool all_f32 = q.scalar_type() == torch::kFloat32 && k.scalar_type() == torch::kFloat32 &&
+                         v.scalar_type() == torch::kFloat32;
+    if ((autocast || all_f32) &&
+        (q.scalar_type() != dtype || k.scalar_type() != dtype || v.scalar_type() != dtype)) {
+      const auto out = forward(q.to(dtype), k.to(dtype), v.to(dtype), info);
+      return autocast ? out : out.to(torch::kFloat32);
     }
   }
   const auto start = std::chrono::steady_clock::now();

@@ -123,6 +123,12 @@ void run_autocast_case(uint64_t seed) {
   const auto bf16_out = bf16_backend.forward(q.detach().to(torch::kBFloat16), k.detach().to(torch::kBFloat16),
                                              v.detach(), info);
   torch::cuda::synchronize();
+  // A float32 model on the GPU (no autocast) gets the same bf16 kernels and float32 results.
+  AsaGtAttention f32_backend(settings);
+  const auto f32_out = f32_backend.forward(q.detach(), k.detach(), v.detach().to(torch::kFloat32), info);
+  BLADE_CHECK(f32_out.is_cuda() && f32_out.scalar_type() == torch::kFloat32, "float32 in, float32 out on the GPU");
+  BLADE_CHECK(test::relative_error(f32_out, bf16_out.to(torch::kFloat32)) == 0.0,
+              "a float32 call must run the bf16 kernels (not the CPU fallback)");
   const double difference = test::relative_error(mixed_out, bf16_out);
   fmt::print("asa-gt under autocast: out {} {}, rel vs bf16 inputs {:.2e}, q grad {}\n",
              c10::toString(mixed_out.scalar_type()), mixed_out.device().str(), difference,
