@@ -48,6 +48,16 @@ GenerationForm::GenerationForm(QWidget* parent) : QWidget(parent) {
 void GenerationForm::model_changed(const ModelSummary& summary) {
   clip_->setModelConstraints(summary.size_multiple, summary.frame_multiple);
   if (summary.default_shift) sampling_->setShift(*summary.default_shift);
+  const auto& recommended = summary.recommended;
+  if (recommended.steps) sampling_->setSteps(*recommended.steps);
+  if (recommended.guidance) sampling_->setGuidance(*recommended.guidance);
+  if (recommended.sampler) sampling_->setSampler(*recommended.sampler);
+  if (recommended.shift) sampling_->setShift(*recommended.shift);
+  if (recommended.attention) attention_->setSettings(*recommended.attention);
+  if (recommended.clip) {
+    clip_->setFrames(static_cast<int>(recommended.clip->frames));
+    clip_->setClipSize(QSize(static_cast<int>(recommended.clip->width), static_cast<int>(recommended.clip->height)));
+  }
 }
 
 pipeline::GenerationRequest GenerationForm::request() const {

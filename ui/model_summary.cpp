@@ -33,6 +33,7 @@ ModelSummary inspect_model_folder(const QString& folder) {
         summary.default_shift = json["flow_shift"].get<double>();
       }
     }
+    summary.recommended = eval::read_recommendation(located.root);
     return summary;
   } catch (...) {
     rethrow_as_blade_error(fmt::format("reading the model folder {}", located.root.string()));

@@ -4,6 +4,7 @@
 
 #include "core/cancel.h"
 #include "core/clip.h"
+#include "eval/model_eval/model_recommendation.h"
 #include "pipeline/generation_request.h"
 #include "pipeline/pipeline.h"
 
@@ -84,6 +85,9 @@ struct ModelSummary {
   int64_t size_multiple = 16;   // width and height must be multiples of this
   int64_t frame_multiple = 4;   // frames = frame_multiple * n + 1
   std::optional<double> default_shift;
+  // How a model trained by BLADE Studio is meant to run (steps, guidance, attention, clip format);
+  // empty for other folders.
+  eval::ModelRecommendation recommended;
 };
 
 using StepSnapshotPtr = std::shared_ptr<const StepSnapshot>;

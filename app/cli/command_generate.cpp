@@ -5,6 +5,8 @@
 #include "core/device.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "default_models.h"
+#include "eval/model_eval/model_recommendation.h"
 #include "interrupt.h"
 #include "media/video_file.h"
 #include "progress_bar.h"
@@ -36,9 +38,10 @@ void check_output_path(const fs::path& out) {
   }
 }
 
-pipeline::AttentionSettings parse_attention(const Arguments& args) {
-  pipeline::AttentionSettings attention;
-  attention.backend = args.value_or("attention", "dense");
+// Starts from `base` (what the model recommends, else dense with the paper's ASA settings).
+pipeline::AttentionSettings parse_attention(const Arguments& args, const pipeline::AttentionSettings& base) {
+  pipeline::AttentionSettings attention = base;
+  attention.backend = args.value_or("attention", base.backend);
   auto& asa = attention.asa;
   if (args.value("sparsity")) asa.fixed_sparsity = args.get_double("sparsity", 0.0);
   asa.tau = args.get_double("tau", asa.tau);
@@ -92,17 +95,27 @@ int run_generate(const std::vector<std::string>& argv) {
     fail(ErrorKind::InvalidArgument, "unexpected argument '{}' (options start with --)", args.positional().front());
   }
 
+  // Without --model: the bundled BLADE-mini. A model trained by BLADE Studio says how it is meant to
+  // run (steps, guidance, sampler, attention, clip format); explicit options win over that.
+  const fs::path model_path = args.value("model") ? fs::path(*args.value("model")) : bundled_model_folder("blade-mini");
+  const auto recommended = eval::read_recommendation(model_path);
+
   pipeline::GenerationRequest request;
   request.prompt = args.required("prompt");
   request.negative_prompt = args.value_or("negative", "");
-  request.steps = args.get_int("steps", request.steps);
-  request.guidance = args.get_double("guidance", request.guidance);
-  request.sampler = sampling::parse_sampler_kind(args.value_or("sampler", "unipc"));
+  request.steps = args.get_int("steps", recommended.steps.value_or(request.steps));
+  request.guidance = args.get_double("guidance", recommended.guidance.value_or(request.guidance));
+  request.sampler = args.value("sampler") ? sampling::parse_sampler_kind(*args.value("sampler"))
+                                          : recommended.sampler.value_or(sampling::SamplerKind::UniPC);
   request.schedule = sampling::parse_schedule_kind(args.value_or("schedule", "diffusers"));
   request.seed = args.value("seed") ? args.get_u64("seed", 0) : std::random_device{}();
-  request.frames = args.get_int("frames", request.frames);
-  std::tie(request.width, request.height) = parse_size(args.value_or("size", "832x480"));
-  request.attention = parse_attention(args);
+  const auto clip = recommended.clip;
+  request.frames = args.get_int("frames", clip ? clip->frames : request.frames);
+  std::tie(request.width, request.height) =
+      args.value("size") ? parse_size(*args.value("size"))
+                         : (clip ? std::pair<int, int>{static_cast<int>(clip->width), static_cast<int>(clip->height)}
+                                : parse_size("832x480"));
+  request.attention = parse_attention(args, recommended.attention.value_or(pipeline::AttentionSettings{}));
   request.lora.file = args.value_or("lora", "");
   request.lora.scale = args.get_double("lora-scale", request.lora.scale);
   if (args.value("lora-scale") && request.lora.file.empty()) {
@@ -114,15 +127,16 @@ int run_generate(const std::vector<std::string>& argv) {
   request.device = args.value_or("device", "cpu");
   request.dtype = args.value_or("dtype", "f32");
   request.vae_dtype = args.value_or("vae-dtype", "f32");
-  request.shift = args.get_double("shift", 5.0);
+  request.shift = args.get_double("shift", recommended.shift.value_or(5.0));
   request.validate();
   const fs::path out = args.required("out");
   check_output_path(out);
-  const fs::path model_path = args.required("model");
   const torch::Device device = parse_device(request.device);
 
   auto model = pipeline::WanModel::load(model_path, device, parse_dtype(request.dtype));
-  if (!args.value("shift") && model->info().default_shift) request.shift = *model->info().default_shift;
+  if (!args.value("shift") && !recommended.shift && model->info().default_shift) {
+    request.shift = *model->info().default_shift;
+  }
   log->info("seed {}, {} steps, guidance {}, shift {}, {} frames at {}x{}", request.seed, request.steps,
             request.guidance, request.shift, request.frames, request.width, request.height);
 

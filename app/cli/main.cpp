@@ -17,7 +17,11 @@ namespace {
 constexpr const char* kUsage = R"(blade - BLADE Studio command line
 
 usage:
-  blade generate --model DIR --prompt TEXT --out FILE.mp4 [options]
+  blade generate --prompt TEXT --out FILE.mp4 [--model DIR] [options]
+      --model DIR           a Wan-layout model folder (default: the bundled BLADE-mini, an 8-step
+                            ASA-GT student). Models trained by BLADE Studio bring their own defaults
+                            for steps, guidance, sampler, attention and clip size (model_index.json
+                            "blade"."recommended"); the defaults below are for other models
       --negative TEXT       negative prompt (default: empty)
       --steps N             denoising steps (default 50)
       --guidance G          classifier-free guidance, <= 1 turns it off (default 5)

@@ -93,6 +93,23 @@ class TestCli : public QObject {
     QVERIFY(info.out.contains("a blue square bounces"));
   }
 
+  // Without --model, generate runs the bundled BLADE-mini as its model_index.json recommends
+  // (17 frames at 64x64, ASA-GT, no guidance); explicit options still win.
+  void generate_defaults_to_the_bundled_model_and_its_recommendations() {
+    QTemporaryDir dir;
+    const QString out = dir.filePath("mini.mp4");
+    auto r = run_blade({"generate", "--prompt", "a small red circle drifts to the left over a blue sky", "--steps", "1",
+                        "--seed", "5", "--out", out});
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+    const auto clip = blade::media::read_mp4(out.toStdString());
+    QCOMPARE(clip.frame_count(), int64_t(17));
+    QCOMPARE(clip.width(), int64_t(64));
+    QCOMPARE(clip.metadata.at("blade.model"), std::string("blade-mini"));
+    QCOMPARE(clip.metadata.at("blade.steps"), std::string("1"));
+    QCOMPARE(clip.metadata.at("blade.guidance"), std::string("1"));
+    QVERIFY2(clip.metadata.at("blade.attention").rfind("asa-gt", 0) == 0, clip.metadata.at("blade.attention").c_str());
+  }
+
   void info_describes_a_model_folder() {
     auto r = run_blade({"info", QString::fromStdString(blade::test::fixture("wan-tiny").string())});
     QVERIFY2(r.exit_code == 0, qPrintable(r.err));

@@ -5,6 +5,7 @@
 #include "ui/attention_controls.h"
 #include "ui/clip_controls.h"
 #include "ui/clip_presets.h"
+#include "ui/default_model.h"
 #include "ui/generation_form.h"
 #include "ui/model_picker.h"
 #include "ui/prompt_editor.h"
@@ -64,6 +65,24 @@ class TestRequestMapping : public QObject {
     QCOMPARE(r.device, std::string("cpu"));
     QCOMPARE(r.dtype, std::string("f32"));
     r.validate();
+  }
+
+  // Choosing a model trained by BLADE Studio sets the controls to what it was trained for; a Wan
+  // folder without recommendations leaves them alone.
+  void bundled_model_sets_its_recommended_controls() {
+    GenerationForm form;
+    QVERIFY(form.modelPicker()->setFolder(test::tiny_model()));
+    form.samplingControls()->setSteps(30);
+    QVERIFY(form.modelPicker()->setFolder(default_model_folder()));
+    const auto request = form.request();
+    QCOMPARE(request.steps, 8);
+    QCOMPARE(request.guidance, 1.0);
+    QCOMPARE(request.frames, 17);
+    QCOMPARE(request.width, 64);
+    QCOMPARE(request.height, 64);
+    QCOMPARE(QString::fromStdString(request.attention.backend), QStringLiteral("asa-gt"));
+    QVERIFY(form.modelPicker()->setFolder(test::tiny_model()));
+    QCOMPARE(form.request().steps, 8);
   }
 
   void sparsity_zero_is_dense_and_adaptive_has_no_fixed_share() {
