@@ -16,7 +16,6 @@ ModelSummary inspect_model_folder(const QString& folder) {
   const auto located = pipeline::locate_model(folder.toStdString());
   try {
     const auto dit = models::WanDiTConfig::infer(io::WeightStore::open(located.transformer));
-    const auto vae = models::WanVAEConfig::infer(io::WeightStore::open(located.vae));
     ModelSummary summary;
     summary.folder = QString::fromStdString(located.root.string());
     summary.id = QString::fromStdString(located.id);
@@ -24,8 +23,15 @@ ModelSummary inspect_model_folder(const QString& folder) {
     summary.layers = dit.num_layers;
     summary.heads = dit.num_heads;
     summary.dim = dit.dim;
-    summary.size_multiple = vae.spatial_factor() * std::max(dit.patch[1], dit.patch[2]);
-    summary.frame_multiple = vae.time_factor() * dit.patch[0];
+    // A pixel-space model (BLADE-mini) has no VAE: sizes only need to fit the patch.
+    int64_t spatial_factor = 1, time_factor = 1;
+    if (located.codec == pipeline::CodecKind::WanVae) {
+      const auto vae = models::WanVAEConfig::infer(io::WeightStore::open(located.vae));
+      spatial_factor = vae.spatial_factor();
+      time_factor = vae.time_factor();
+    }
+    summary.size_multiple = spatial_factor * std::max(dit.patch[1], dit.patch[2]);
+    summary.frame_multiple = time_factor * dit.patch[0];
     if (located.scheduler_config) {
       std::ifstream in(*located.scheduler_config);
       const auto json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);

@@ -72,6 +72,10 @@ class TestStudioEndToEnd : public QObject {
 
     QSettings other_settings(dir.filePath(QStringLiteral("other.ini")), QSettings::IniFormat);
     MainWindow other(&other_settings);
+    // The other window starts on the bundled default model and knows the tiny one from its recent
+    // folders: opening the clip must switch to the model that made it.
+    other.form()->modelPicker()->setRecentFolders({test::tiny_model()});
+    QVERIFY(other.form()->modelPicker()->summary()->id != QStringLiteral("wan-tiny"));
     other.form()->setRequest(test::small_request("dense"));
     QSignalSpy restored(&other, &MainWindow::clipOpened);
     other.openClip(path);
