@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Takes docs/studio.png: starts BLADE Studio on a virtual X display (Xvfb), lets it generate a
-# clip with the bundled model, and has the program save its own window when the clip is done
+# clip with the bundled model (BLADE-mini, at the settings it recommends), and has the program save its own window when the clip is done
 # (blade-studio --screenshot). Settings go to a scratch file, so the user's are never touched.
 #   scripts/screenshot.sh [OUTPUT.png] [TAB]     TAB: timeline (default), attention or compare
 set -euo pipefail
@@ -17,7 +17,6 @@ mkdir -p "$(dirname "$out")"
 # A fixed DPI and font size keep the picture the same from machine to machine.
 QT_FONT_DPI=96 xvfb-run -a -s "-screen 0 1600x1000x24" \
   "$studio" --settings "$scratch/studio.ini" \
-    --prompt "A red fox trots through fresh snow at dawn, soft golden light, shallow depth of field" \
-    --seed 7 --steps 4 --frames 17 --size 128x128 --sparsity 0.7 --mode asa --block-size 32 \
+    --prompt "a big yellow star orbits over a purple gradient" --seed 7 \
     --generate --tab "$tab" --screenshot "$out"
 echo "screenshot: wrote $out"
