@@ -12,6 +12,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <chrono>
+
 #include <fstream>
 
 using namespace blade;
@@ -79,6 +81,27 @@ class TestTrainTeacher : public QObject {
     QVERIFY(cancel.heard());
     QCOMPARE(trainer.iteration(), int64_t{3});
     QCOMPARE(train::read_checkpoint_info(dir.path().toStdString(), "teacher")["iteration"].get<int>(), 3);
+  }
+
+  // --minutes: the run stops when its time is up, checkpoints where it stopped and exports the model.
+  void time_limit_stops_with_a_checkpoint_and_an_export() {
+    QTemporaryDir dir;
+    auto options = test::tiny_teacher_options(dir.path().toStdString());
+    options.iterations = 100000;
+    options.max_minutes = 0.02;  // 1.2 s
+    options.export_at_end = true;
+    test::MovingSquaresSource source(options.model.clip, 1);
+    train::TeacherTrainer trainer(options, source, false);
+    const auto start = std::chrono::steady_clock::now();
+    trainer.run({}, nullptr);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    QVERIFY2(trainer.iteration() > 0 && trainer.iteration() < 100000, qPrintable(QString::number(trainer.iteration())));
+    QVERIFY2(seconds < 30.0, qPrintable(QString::number(seconds)));
+    QCOMPARE(train::read_checkpoint_info(dir.path().toStdString(), "teacher")["iteration"].get<int64_t>(),
+             trainer.iteration());
+    QVERIFY(QFileInfo(dir.filePath(QStringLiteral("model/model_index.json"))).isFile());
+    options.max_minutes = -1.0;
+    QVERIFY(test::throws_error([&] { options.validate(); }, ErrorKind::InvalidArgument));
   }
 
   void mismatched_source_is_refused() {
