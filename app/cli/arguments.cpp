@@ -97,22 +97,37 @@ std::pair<int, int> parse_size(const std::string& text) {
   fail(ErrorKind::InvalidArgument, "--size expects WIDTHxHEIGHT such as 832x480, got '{}'", text);
 }
 
-std::vector<int> parse_int_list(const std::string& option, const std::string& text) {
-  std::vector<int> values;
+namespace {
+
+// "a,b,c" -> values, each parsed whole by from_chars; `example` goes into the error message.
+template <typename T>
+std::vector<T> parse_number_list(const std::string& option, const std::string& text, const char* kind,
+                                 const char* example) {
+  std::vector<T> values;
   size_t begin = 0;
   while (begin <= text.size()) {
     const size_t end = std::min(text.find(',', begin), text.size());
     const std::string item = text.substr(begin, end - begin);
-    int value = 0;
+    T value{};
     const auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), value);
     if (item.empty() || ec != std::errc() || ptr != item.data() + item.size()) {
-      fail(ErrorKind::InvalidArgument, "--{} expects a comma-separated list of whole numbers such as 17,33, got '{}'",
-           option, text);
+      fail(ErrorKind::InvalidArgument, "--{} expects a comma-separated list of {} such as {}, got '{}'", option, kind,
+           example, text);
     }
     values.push_back(value);
     begin = end + 1;
   }
   return values;
+}
+
+}  // namespace
+
+std::vector<int> parse_int_list(const std::string& option, const std::string& text) {
+  return parse_number_list<int>(option, text, "whole numbers", "17,33");
+}
+
+std::vector<double> parse_double_list(const std::string& option, const std::string& text) {
+  return parse_number_list<double>(option, text, "numbers", "0.8,0.9");
 }
 
 }  // namespace blade::cli

@@ -33,7 +33,9 @@ class Arguments {
 
 // "832x480" -> {832, 480}; InvalidArgument naming --size otherwise.
 std::pair<int, int> parse_size(const std::string& text);
-// "17,33,49" -> {17, 33, 49}; InvalidArgument naming --option otherwise.
+// "17,33,49" -> {17, 33, 49} (and "0.8,0.9" for the double list); InvalidArgument naming --option
+// otherwise.
 std::vector<int> parse_int_list(const std::string& option, const std::string& text);
+std::vector<double> parse_double_list(const std::string& option, const std::string& text);
 
 }  // namespace blade::cli

@@ -8,27 +8,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <sstream>
 
 namespace blade::cli {
 namespace {
-
-std::vector<double> parse_list(const std::string& text) {
-  std::vector<double> values;
-  std::stringstream stream(text);
-  std::string item;
-  while (std::getline(stream, item, ',')) {
-    try {
-      size_t used = 0;
-      values.push_back(std::stod(item, &used));
-      if (used != item.size()) throw std::invalid_argument(item);
-    } catch (const std::exception&) {
-      fail(ErrorKind::InvalidArgument, "--sparsity expects a comma-separated list such as 0.8,0.9, got '{}'", text);
-    }
-  }
-  if (values.empty()) fail(ErrorKind::InvalidArgument, "--sparsity expects at least one value");
-  return values;
-}
 
 attention::BenchMaskSource parse_mask(const std::string& text) {
   if (text == "random") return attention::BenchMaskSource::Random;
@@ -70,7 +52,7 @@ int run_bench(const std::vector<std::string>& argv) {
   o.dim = args.get_int("dim", gpu ? 128 : 64);
   o.batch = args.get_int("batch", 1);
   o.block_size = args.get_int("block-size", 128);
-  o.sparsities = parse_list(args.value_or("sparsity", "0.8,0.9,0.95"));
+  o.sparsities = parse_double_list("sparsity", args.value_or("sparsity", "0.8,0.9,0.95"));
   o.mask = parse_mask(args.value_or("mask", "random"));
   o.repeats = args.get_int("repeats", 5);
   o.seed = args.get_u64("seed", 0);

@@ -131,6 +131,8 @@ class TestCli : public QObject {
         {{"eval", "--device", "tpu"}, "tpu"},
         {{"eval", "--bogus"}, "--bogus"},
         {{"eval", "extra"}, "extra"},
+        {{"bench", "attention", "--device", "cpu", "--sparsity", "0.5,x"}, "0.5,x"},
+        {{"bench", "pipeline", "--device", "cpu", "--random-weights", "wan-tiny", "--frames", "9,,17"}, "9,,17"},
     };
     for (const auto& c : cases) {
       auto r = run_blade(c.args);
