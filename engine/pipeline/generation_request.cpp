@@ -40,8 +40,6 @@ void GenerationRequest::validate() const {
   }
 }
 
-namespace {
-
 nlohmann::json attention_to_json(const AttentionSettings& a) {
   nlohmann::json j = {{"backend", a.backend}};
   if (a.backend == "dense") return j;
@@ -55,6 +53,8 @@ nlohmann::json attention_to_json(const AttentionSettings& a) {
   if (a.asa.seed) j["probe_seed"] = *a.asa.seed;
   return j;
 }
+
+namespace {
 
 AttentionSettings attention_from_json(const nlohmann::json& j) {
   AttentionSettings a;

@@ -47,6 +47,8 @@ struct GenerationRequest {
   void validate() const;
 };
 
+// The attention part alone, as to_json writes it (backend; ASA settings unless dense).
+nlohmann::json attention_to_json(const AttentionSettings& attention);
 nlohmann::json to_json(const GenerationRequest& request);
 GenerationRequest request_from_json(const nlohmann::json& json);  // missing fields keep defaults
 

@@ -33,6 +33,23 @@ QStringList generate_args(const QString& out, const QString& seed = "11") {
           "--size", "32x32", "--seed", seed, "--out", out};
 }
 
+// Waits (up to 2 minutes) until the process logs `marker` on stderr, then sends it Ctrl-C.
+bool interrupt_once_logged(QProcess& process, const QByteArray& marker) {
+  QByteArray err;
+  QElapsedTimer timer;
+  timer.start();
+  while (!err.contains(marker) && timer.elapsed() < 120000) {
+    process.waitForReadyRead(200);
+    err += process.readAllStandardError();
+  }
+  if (!err.contains(marker)) {
+    qWarning("never logged '%s': %s", marker.constData(), err.constData());
+    return false;
+  }
+  ::kill(static_cast<pid_t>(process.processId()), SIGINT);
+  return true;
+}
+
 }  // namespace
 
 class TestCli : public QObject {
@@ -187,15 +204,7 @@ class TestCli : public QObject {
     QProcess process;
     process.start(BLADE_CLI_PATH, {"eval", "--teacher", model, "--student8", model, "--student4", model});
     QVERIFY(process.waitForStarted());
-    QByteArray err;
-    QElapsedTimer timer;
-    timer.start();
-    while (!err.contains("evaluating") && timer.elapsed() < 120000) {
-      process.waitForReadyRead(200);
-      err += process.readAllStandardError();
-    }
-    QVERIFY2(err.contains("evaluating"), err.constData());
-    ::kill(static_cast<pid_t>(process.processId()), SIGINT);
+    QVERIFY(interrupt_once_logged(process, "evaluating"));
     QVERIFY(process.waitForFinished(120000));
     QCOMPARE(process.exitCode(), 130);
   }
@@ -209,16 +218,8 @@ class TestCli : public QObject {
     args << "--steps" << "400" << "--size" << "128x128" << "--frames" << "33";
     process.start(BLADE_CLI_PATH, args);
     QVERIFY(process.waitForStarted());
-    // Wait until the generation has begun (the settings line is logged just before denoising).
-    QByteArray err;
-    QElapsedTimer timer;
-    timer.start();
-    while (!err.contains("seed 11") && timer.elapsed() < 120000) {
-      process.waitForReadyRead(200);
-      err += process.readAllStandardError();
-    }
-    QVERIFY2(err.contains("seed 11"), err.constData());
-    ::kill(static_cast<pid_t>(process.processId()), SIGINT);
+    // The settings line is logged just before denoising begins.
+    QVERIFY(interrupt_once_logged(process, "seed 11"));
     QVERIFY(process.waitForFinished(120000));
     QCOMPARE(process.exitCode(), 130);
     QVERIFY(!QFile::exists(out));

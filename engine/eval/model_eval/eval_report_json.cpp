@@ -14,18 +14,6 @@ json number(const std::optional<double>& value) {
   return *value;
 }
 
-json attention_json(const pipeline::AttentionSettings& a) {
-  json j = {{"backend", a.backend}};
-  if (a.backend == "dense") return j;
-  j["sparsity"] = a.asa.fixed_sparsity ? json(*a.asa.fixed_sparsity) : json(nullptr);
-  j["tau"] = a.asa.tau;
-  j["min_keep"] = a.asa.min_keep;
-  j["max_keep"] = a.asa.max_keep;
-  j["block_size"] = a.asa.block_size;
-  if (a.backend == "asa-gt") j["pool_tokens"] = a.asa.pool_tokens;
-  return j;
-}
-
 }  // namespace
 
 json to_json(const EvalRow& row) {
@@ -35,7 +23,7 @@ json to_json(const EvalRow& row) {
           {"steps", row.steps},
           {"guidance", row.guidance},
           {"shift", row.shift},
-          {"attention", attention_json(row.attention)},
+          {"attention", pipeline::attention_to_json(row.attention)},
           {"clips", row.clips},
           {"quality", a.overall},
           {"accuracy",

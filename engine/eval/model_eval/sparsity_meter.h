@@ -18,8 +18,6 @@ class SparsityMeter final : public pipeline::PipelineObserver {
   void on_attention_call(const attention::AttentionCallStats& stats) override;
   void on_step(const pipeline::StepEvent& event) override;
 
-  int64_t calls() const { return calls_; }
-  double skipped_sum() const { return skipped_sum_; }
   double mean_skipped() const { return calls_ ? skipped_sum_ / static_cast<double>(calls_) : 0.0; }
 
  private:
