@@ -5,6 +5,7 @@
 #include "core/tensor_format.h"
 
 #include <ATen/Parallel.h>
+#include <ATen/ThreadLocalState.h>
 
 #include <atomic>
 #include <cmath>
@@ -14,8 +15,6 @@
 namespace blade::attention {
 namespace {
 
-// Keys gathered per matrix product: big enough for efficient GEMMs, small enough to stay in cache.
-constexpr int64_t kChunkKeys = 512;
 
 struct Problem {
   int64_t heads_total = 0;  // batch * heads
@@ -30,7 +29,7 @@ struct Problem {
 };
 
 Problem describe(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const BlockIndex& index,
-                 int64_t block_size, const GlobalTokens* global) {
+                 int64_t block_size, const GlobalTokens* global, int64_t chunk_keys) {
   const bool shapes_ok = q.dim() == 4 && k.dim() == 4 && v.dim() == 4 && k.sizes() == v.sizes() &&
                          q.size(0) == k.size(0) && q.size(1) == k.size(1) && q.size(3) == k.size(3);
   if (!shapes_ok) {
@@ -45,6 +44,7 @@ Problem describe(const torch::Tensor& q, const torch::Tensor& k, const torch::Te
     fail(ErrorKind::Internal, "sparse_attention_*_cpu needs contiguous CPU float32/float64 tensors of one dtype");
   }
   if (block_size < 1) fail(ErrorKind::InvalidArgument, "block-sparse attention: block_size must be positive, got {}", block_size);
+  if (chunk_keys < 1) fail(ErrorKind::InvalidArgument, "block-sparse attention: chunk_keys must be positive, got {}", chunk_keys);
   Problem p;
   p.heads_total = q.size(0) * q.size(1);
   p.query_tokens = q.size(2);
@@ -53,7 +53,7 @@ Problem describe(const torch::Tensor& q, const torch::Tensor& k, const torch::Te
   p.block_size = block_size;
   p.query_blocks = (p.query_tokens + block_size - 1) / block_size;
   p.key_blocks = (p.key_tokens + block_size - 1) / block_size;
-  p.chunk_blocks = std::max<int64_t>(1, kChunkKeys / block_size);
+  p.chunk_blocks = std::max<int64_t>(1, chunk_keys / block_size);
   p.scale = 1.0 / std::sqrt(static_cast<double>(p.dim));
   if (index.offsets.numel() != p.heads_total * p.query_blocks + 1) {
     fail(ErrorKind::InvalidArgument, "block-sparse attention: mask has {} rows, expected {} (batch x heads x query blocks)",
@@ -114,14 +114,15 @@ struct TileState {
   torch::Tensor row_sum;  // [rows]
 };
 
-void accumulate(const Problem& p, TileState& s, const torch::Tensor& q_tile, const torch::Tensor& keys,
-                const torch::Tensor& values, const torch::Tensor& bias, torch::Tensor& score_buffer) {
+// q_tile is pre-multiplied by the softmax scale. bias (if defined) is added to the logits of the
+// last bias.numel() keys.
+void accumulate(TileState& s, const torch::Tensor& q_tile, const torch::Tensor& keys, const torch::Tensor& values,
+                const torch::Tensor& bias, torch::Tensor& score_buffer) {
   const int64_t rows = q_tile.size(0), n = keys.size(0);
   auto scores = score_buffer.narrow(0, 0, rows * n).view({rows, n});
   at::mm_out(scores, q_tile, keys.t());
-  scores.mul_(p.scale);
-  if (bias.defined()) scores.add_(bias);
-  auto new_max = at::maximum(s.row_max, std::get<0>(scores.max(1)));
+  if (bias.defined()) scores.narrow(1, n - bias.numel(), bias.numel()).add_(bias);
+  auto new_max = at::maximum(s.row_max, scores.amax(1));
   auto rescale = (s.row_max - new_max).exp_();
   scores.sub_(new_max.unsqueeze(1)).exp_();
   s.row_sum.mul_(rescale).add_(scores.sum(1));
@@ -132,11 +133,15 @@ void accumulate(const Problem& p, TileState& s, const torch::Tensor& q_tile, con
 // Runs work(task) for every task in [0, tasks) on the intra-op threads, each thread taking the next
 // task when it is done: query blocks differ in kept count and the machine may be shared, so a
 // static split would leave a thread idle. make_state() builds one thread's scratch buffers.
+// Workers run with the caller's thread-local state (grad mode, inference mode), which OpenMP
+// threads do not inherit.
 template <typename MakeState, typename Work>
 void for_each_task_dynamic(int64_t tasks, MakeState make_state, Work work) {
   std::atomic<int64_t> next{0};
   const int64_t threads = std::min<int64_t>(at::get_num_threads(), tasks);
+  const at::ThreadLocalState caller_state;
   at::parallel_for(0, std::max<int64_t>(threads, 1), 1, [&](int64_t begin, int64_t end) {
+    const at::ThreadLocalStateGuard same_state_as_caller(caller_state);
     const SingleThreadedInnerWorkScope no_nested_threads;
     auto state = make_state();
     for (int64_t worker = begin; worker < end; ++worker) {
@@ -161,24 +166,28 @@ void forward_tile(const Problem& p, const torch::Tensor& q, const torch::Tensor&
   {
     const int64_t bh = task / p.query_blocks, qb = task % p.query_blocks;
     const int64_t first = qb * p.block_size, rows = block_length(p, qb, p.query_tokens);
-    auto q_tile = q[bh].narrow(0, first, rows);
+    const auto q_tile = q[bh].narrow(0, first, rows) * p.scale;
     TileState state{out[bh].narrow(0, first, rows).zero_(),
                     torch::full({rows}, -std::numeric_limits<double>::infinity(), options), torch::zeros({rows}, options)};
     const torch::Tensor k_head = k[bh], v_head = v[bh];
-    for (int64_t i = offsets[task]; i < offsets[task + 1]; i += p.chunk_blocks) {
-      const int64_t count = std::min(p.chunk_blocks, offsets[task + 1] - i);
-      const int64_t n = gather_blocks(p, k_head, blocks + i, count, key_buffer);
+    // ASA-GT's global tokens join the last chunk of kept keys: one softmax pass instead of two.
+    const int64_t global_count = global ? global->keys.size(1) : 0;  // flattened: [batch * heads, count, dim]
+    const int64_t end = offsets[task + 1];
+    int64_t i = offsets[task];
+    do {
+      const int64_t count = std::min(p.chunk_blocks, end - i);
+      int64_t n = gather_blocks(p, k_head, blocks + i, count, key_buffer);
       gather_blocks(p, v_head, blocks + i, count, value_buffer);
-      accumulate(p, state, q_tile, key_buffer.narrow(0, 0, n), value_buffer.narrow(0, 0, n), {}, score_buffer);
-    }
-    if (global) {
-      const int64_t total = global->keys.size(1);  // flattened: [batch * heads, count, dim]
-      for (int64_t start = 0; start < total; start += kChunkKeys) {
-        const int64_t n = std::min(kChunkKeys, total - start);
-        accumulate(p, state, q_tile, global->keys[bh].narrow(0, start, n), global->values[bh].narrow(0, start, n),
-                   global->log_weight.narrow(0, start, n), score_buffer);
+      i += count;
+      torch::Tensor bias;
+      if (i >= end && global_count > 0) {
+        key_buffer.narrow(0, n, global_count).copy_(global->keys[bh]);
+        value_buffer.narrow(0, n, global_count).copy_(global->values[bh]);
+        n += global_count;
+        bias = global->log_weight;
       }
-    }
+      if (n > 0) accumulate(state, q_tile, key_buffer.narrow(0, 0, n), value_buffer.narrow(0, 0, n), bias, score_buffer);
+    } while (i < end);
     // A row with no attended key keeps output 0 and LSE -inf.
     state.out.div_(state.row_sum.clamp_min(std::numeric_limits<float>::min()).unsqueeze(1));
     lse[bh].narrow(0, first, rows).copy_(state.row_max + state.row_sum.log());
@@ -192,17 +201,18 @@ GlobalTokens flatten_global(const GlobalTokens* global) {
 }  // namespace
 
 SparseForward sparse_attention_forward_cpu(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                           const BlockIndex& index, int64_t block_size, const GlobalTokens* global) {
+                                           const BlockIndex& index, int64_t block_size, const GlobalTokens* global,
+                                           int64_t chunk_keys) {
   auto out = torch::empty(q.sizes(), q.options());
   auto lse = torch::empty({q.size(0), q.size(1), q.size(2)}, q.options());
-  sparse_attention_forward_cpu_into(q, k, v, index, block_size, global, out, lse);
+  sparse_attention_forward_cpu_into(q, k, v, index, block_size, global, out, lse, chunk_keys);
   return {out, lse};
 }
 
 void sparse_attention_forward_cpu_into(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                        const BlockIndex& index, int64_t block_size, const GlobalTokens* global,
-                                       torch::Tensor& out, torch::Tensor& lse) {
-  const Problem p = describe(q, k, v, index, block_size, global);
+                                       torch::Tensor& out, torch::Tensor& lse, int64_t chunk_keys) {
+  const Problem p = describe(q, k, v, index, block_size, global, chunk_keys);
   if (out.sizes() != q.sizes() || lse.dim() != 3 || lse.sizes() != q.sizes().slice(0, 3) || !out.is_contiguous() ||
       !lse.is_contiguous() || out.scalar_type() != q.scalar_type() || lse.scalar_type() != q.scalar_type()) {
     fail(ErrorKind::Internal, "sparse attention: output buffers {} / {} do not fit q {}", shape_string(out.sizes()),
@@ -212,10 +222,10 @@ void sparse_attention_forward_cpu_into(const torch::Tensor& q, const torch::Tens
   auto q3 = q.flatten(0, 1), k3 = k.flatten(0, 1), v3 = v.flatten(0, 1), out3 = out.flatten(0, 1), lse2 = lse.flatten(0, 1);
   GlobalTokens flat;
   if (global) flat = flatten_global(global);
+  const int64_t chunk_rows = p.chunk_blocks * p.block_size + (global ? global->keys.size(2) : 0);
   auto make_scratch = [&] {
-    return ForwardScratch{torch::empty({p.chunk_blocks * p.block_size, p.dim}, q.options()),
-                          torch::empty({p.chunk_blocks * p.block_size, p.dim}, q.options()),
-                          torch::empty({p.block_size * std::max(p.chunk_blocks * p.block_size, kChunkKeys)}, q.options())};
+    return ForwardScratch{torch::empty({chunk_rows, p.dim}, q.options()), torch::empty({chunk_rows, p.dim}, q.options()),
+                          torch::empty({p.block_size * chunk_rows}, q.options())};
   };
   for_each_task_dynamic(p.heads_total * p.query_blocks, make_scratch, [&](ForwardScratch& scratch, int64_t task) {
     forward_tile(p, q3, k3, v3, index, global ? &flat : nullptr, out3, lse2, scratch, task);
@@ -225,8 +235,8 @@ void sparse_attention_forward_cpu_into(const torch::Tensor& q, const torch::Tens
 SparseGradients sparse_attention_backward_cpu(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                               const BlockIndex& index, int64_t block_size, const GlobalTokens* global,
                                               const torch::Tensor& out, const torch::Tensor& lse,
-                                              const torch::Tensor& grad_out) {
-  const Problem p = describe(q, k, v, index, block_size, global);
+                                              const torch::Tensor& grad_out, int64_t chunk_keys) {
+  const Problem p = describe(q, k, v, index, block_size, global, chunk_keys);
   torch::NoGradGuard no_grad;
   SparseGradients g{torch::zeros_like(q), torch::zeros_like(k), torch::zeros_like(v), {}, {}};
   GlobalTokens flat;
@@ -290,8 +300,9 @@ SparseGradients sparse_attention_backward_cpu(const torch::Tensor& q, const torc
         }
         if (global) {
           const int64_t total = flat.keys.size(1);
-          for (int64_t start = 0; start < total; start += kChunkKeys) {
-            const int64_t n = std::min(kChunkKeys, total - start);
+          const int64_t chunk = p.chunk_blocks * p.block_size;
+          for (int64_t start = 0; start < total; start += chunk) {
+            const int64_t n = std::min(chunk, total - start);
             auto ds = tile_grads(flat.keys[bh].narrow(0, start, n), flat.values[bh].narrow(0, start, n),
                                  flat.log_weight.narrow(0, start, n), gdv3[bh].narrow(0, start, n));
             gdk3[bh].narrow(0, start, n).addmm_(ds.t(), q_tile);

@@ -14,11 +14,12 @@ struct Shape {
 };
 
 // Runs the kernel into NaN-poisoned buffers so that any element it fails to write shows up.
+// chunk_keys below the kept keys of a row exercises the online rescaling across chunks.
 SparseForward run_poisoned(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const BlockMask& mask,
-                           int64_t block, const GlobalTokens* global) {
+                           int64_t block, const GlobalTokens* global, int64_t chunk_keys = kSparseChunkKeys) {
   auto out = torch::full(q.sizes(), NAN, q.options());
   auto lse = torch::full({q.size(0), q.size(1), q.size(2)}, NAN, q.options());
-  sparse_attention_forward_cpu_into(q, k, v, mask.to_index(), block, global, out, lse);
+  sparse_attention_forward_cpu_into(q, k, v, mask.to_index(), block, global, out, lse, chunk_keys);
   return {out, lse};
 }
 
@@ -56,10 +57,13 @@ class TestAsaSparseAttention : public QObject {
         auto q = torch::randn({s.batch, s.heads, s.tokens, s.dim}, torch::kFloat64);
         auto k = torch::randn_like(q), v = torch::randn_like(q);
         auto ref = blade::test::masked_attention_reference(q, k, v, visible);
-        auto got64 = run_poisoned(q, k, v, mask, s.block, nullptr);
-        auto got32 = run_poisoned(q.to(torch::kFloat32), k.to(torch::kFloat32), v.to(torch::kFloat32), mask, s.block, nullptr);
-        worst64 = std::max({worst64, relative_error(got64.out, ref.out), relative_error(got64.lse, ref.lse)});
-        worst32 = std::max({worst32, relative_error(got32.out, ref.out), relative_error(got32.lse, ref.lse)});
+        for (int64_t chunk_keys : {kSparseChunkKeys, 2 * s.block}) {
+          auto got64 = run_poisoned(q, k, v, mask, s.block, nullptr, chunk_keys);
+          auto got32 = run_poisoned(q.to(torch::kFloat32), k.to(torch::kFloat32), v.to(torch::kFloat32), mask, s.block,
+                                    nullptr, chunk_keys);
+          worst64 = std::max({worst64, relative_error(got64.out, ref.out), relative_error(got64.lse, ref.lse)});
+          worst32 = std::max({worst32, relative_error(got32.out, ref.out), relative_error(got32.lse, ref.lse)});
+        }
       }
     }
     qInfo("masked dense: worst relative error float32 %.3g, float64 %.3g", worst32, worst64);
@@ -83,8 +87,10 @@ class TestAsaSparseAttention : public QObject {
                                                            blade::test::pool_reference(k, group),
                                                            blade::test::pool_reference(v, group),
                                                            blade::test::pool_log_weight_reference(s.tokens, group));
-        auto got64 = run_poisoned(q, k, v, mask, s.block, &global);
-        worst64 = std::max({worst64, relative_error(got64.out, ref.out), relative_error(got64.lse, ref.lse)});
+        for (int64_t chunk_keys : {kSparseChunkKeys, 2 * s.block}) {
+          auto got64 = run_poisoned(q, k, v, mask, s.block, &global, chunk_keys);
+          worst64 = std::max({worst64, relative_error(got64.out, ref.out), relative_error(got64.lse, ref.lse)});
+        }
         GlobalTokens global32{global.keys.to(torch::kFloat32), global.values.to(torch::kFloat32),
                               global.log_weight.to(torch::kFloat32)};
         auto got32 = run_poisoned(q.to(torch::kFloat32), k.to(torch::kFloat32), v.to(torch::kFloat32), mask, s.block, &global32);
@@ -131,6 +137,39 @@ class TestAsaSparseAttention : public QObject {
     qInfo("gradients: worst relative error float32 %.3g, float64 %.3g", worst32, worst64);
     QVERIFY(worst32 <= 1e-5);
     QVERIFY(worst64 <= 1e-10);
+  }
+
+  // The default chunk holds all kept keys of these shapes; one key block per chunk must give the
+  // same gradients (the default path is checked against autograd above).
+  void backward_over_several_chunks_equals_one_chunk() {
+    const Shape s{2, 3, 150, 64, 16};
+    const int64_t n = blocks(s.tokens, s.block);
+    auto mask = blade::test::random_block_mask(s.batch, s.heads, n, n, 0.5);
+    auto q = torch::randn({s.batch, s.heads, s.tokens, s.dim}, torch::kFloat64);
+    auto k = torch::randn_like(q), v = torch::randn_like(q), grad = torch::randn_like(q);
+    auto global = pool_global_tokens(k, v, 13);
+    const auto index = mask.to_index();
+    auto forward = sparse_attention_forward_cpu(q, k, v, index, s.block, &global);
+    auto whole = sparse_attention_backward_cpu(q, k, v, index, s.block, &global, forward.out, forward.lse, grad);
+    auto pieces = sparse_attention_backward_cpu(q, k, v, index, s.block, &global, forward.out, forward.lse, grad, s.block);
+    for (auto [a, b] : {std::pair{whole.dq, pieces.dq}, {whole.dk, pieces.dk}, {whole.dv, pieces.dv},
+                        {whole.global_dk, pieces.global_dk}, {whole.global_dv, pieces.global_dv}}) {
+      QVERIFY(relative_error(b, a) <= 1e-12);
+    }
+  }
+
+  // The kernel's worker threads must see the caller's InferenceMode: outputs created under it are
+  // inference tensors, which may only be written in that mode.
+  void runs_under_inference_mode_on_every_thread() {
+    const Shape s{1, 8, 256, 64, 32};
+    const int64_t n = blocks(s.tokens, s.block);
+    auto mask = blade::test::random_block_mask(s.batch, s.heads, n, n, 0.3);
+    auto q = torch::randn({s.batch, s.heads, s.tokens, s.dim}), k = torch::randn_like(q), v = torch::randn_like(q);
+    auto ref = blade::test::masked_attention_reference(q, k, v, blade::test::token_mask(mask, s.tokens, s.tokens, s.block));
+    c10::InferenceMode inference;
+    auto got = block_sparse_attention(q, k, v, mask.to_index(), s.block, nullptr);
+    QVERIFY(got.out.is_inference());
+    QVERIFY(relative_error(got.out, ref.out) <= 1e-5);
   }
 
   void bfloat16_inputs_come_back_in_bfloat16() {
