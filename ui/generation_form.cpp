@@ -53,6 +53,7 @@ void GenerationForm::model_changed(const ModelSummary& summary) {
   if (recommended.guidance) sampling_->setGuidance(*recommended.guidance);
   if (recommended.sampler) sampling_->setSampler(*recommended.sampler);
   if (recommended.shift) sampling_->setShift(*recommended.shift);
+  if (recommended.eta) sampling_->setEta(*recommended.eta);
   if (recommended.attention) attention_->setSettings(*recommended.attention);
   if (recommended.clip) {
     clip_->setFrames(static_cast<int>(recommended.clip->frames));
@@ -69,6 +70,7 @@ pipeline::GenerationRequest GenerationForm::request() const {
   request.guidance = sampling_->guidance();
   request.shift = sampling_->shift();
   request.sampler = sampling_->sampler();
+  request.eta = sampling_->eta();
   request.schedule = sampling_->schedule();
   request.frames = clip_->frames();
   request.width = clip_->clipSize().width();
@@ -89,6 +91,7 @@ void GenerationForm::setRequest(const pipeline::GenerationRequest& request) {
   sampling_->setGuidance(request.guidance);
   sampling_->setShift(request.shift);
   sampling_->setSampler(request.sampler);
+  sampling_->setEta(request.eta);
   sampling_->setSchedule(request.schedule);
   clip_->setFrames(request.frames);
   clip_->setClipSize({request.width, request.height});

@@ -28,6 +28,8 @@ SamplingControls::SamplingControls(QWidget* parent) : QWidget(parent) {
   sampler_->setObjectName(QStringLiteral("sampler"));
   sampler_->addItem(tr("UniPC"), static_cast<int>(sampling::SamplerKind::UniPC));
   sampler_->addItem(tr("Euler"), static_cast<int>(sampling::SamplerKind::Euler));
+  sampler_->addItem(tr("TDM (distilled students)"), static_cast<int>(sampling::SamplerKind::Tdm));
+  sampler_->setToolTip(tr("TDM follows the timesteps a BLADE student was distilled at; UniPC suits the base model"));
   shift_ = new QDoubleSpinBox(this);
   shift_->setObjectName(QStringLiteral("shift"));
   shift_->setRange(0.1, 100.0);
@@ -35,6 +37,13 @@ SamplingControls::SamplingControls(QWidget* parent) : QWidget(parent) {
   shift_->setDecimals(2);
   shift_->setValue(3.0);
   shift_->setToolTip(tr("Flow-matching schedule shift (the model folder's value is taken when it has one)"));
+  eta_ = new QDoubleSpinBox(this);
+  eta_->setObjectName(QStringLiteral("eta"));
+  eta_->setRange(0.0, 1.0);
+  eta_->setSingleStep(0.05);
+  eta_->setDecimals(2);
+  eta_->setValue(0.9);
+  eta_->setToolTip(tr("TDM: share of the predicted noise kept when re-noising between steps (the rest is fresh noise)"));
 
   auto* steps_row = new QHBoxLayout;
   steps_row->addWidget(steps_, 1);
@@ -45,9 +54,17 @@ SamplingControls::SamplingControls(QWidget* parent) : QWidget(parent) {
   layout->addRow(tr("&Guidance"), guidance_);
   layout->addRow(tr("Sa&mpler"), sampler_);
   layout->addRow(tr("S&hift"), shift_);
+  layout->addRow(tr("&Eta"), eta_);
 
   connect(steps_, &QSlider::valueChanged, steps_label_, qOverload<int>(&QLabel::setNum));
   steps_label_->setNum(steps_->value());
+  auto follow_sampler = [this] {
+    const bool tdm = sampler() == sampling::SamplerKind::Tdm;
+    eta_->setEnabled(tdm);
+    shift_->setEnabled(!tdm);  // TDM walks its trained timesteps, not a shifted schedule
+  };
+  connect(sampler_, &QComboBox::currentIndexChanged, this, follow_sampler);
+  follow_sampler();
 }
 
 int SamplingControls::steps() const { return steps_->value(); }
@@ -56,6 +73,8 @@ double SamplingControls::guidance() const { return guidance_->value(); }
 void SamplingControls::setGuidance(double guidance) { guidance_->setValue(guidance); }
 double SamplingControls::shift() const { return shift_->value(); }
 void SamplingControls::setShift(double shift) { shift_->setValue(shift); }
+double SamplingControls::eta() const { return eta_->value(); }
+void SamplingControls::setEta(double eta) { eta_->setValue(eta); }
 
 sampling::SamplerKind SamplingControls::sampler() const {
   return static_cast<sampling::SamplerKind>(sampler_->currentData().toInt());

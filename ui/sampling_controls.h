@@ -1,5 +1,5 @@
 #pragma once
-// Denoising settings: steps (1-50), guidance scale, sampler and schedule shift.
+// Denoising settings: steps (1-50), guidance scale, sampler, schedule shift, and TDM's re-noising eta.
 
 #include "sampling/sampler.h"
 #include "sampling/schedule.h"
@@ -27,6 +27,8 @@ class SamplingControls : public QWidget {
   void setSampler(sampling::SamplerKind sampler);
   double shift() const;
   void setShift(double shift);
+  double eta() const;
+  void setEta(double eta);
   // Not shown; kept so that a restored request is given back unchanged.
   sampling::ScheduleKind schedule() const { return schedule_; }
   void setSchedule(sampling::ScheduleKind schedule) { schedule_ = schedule; }
@@ -39,6 +41,7 @@ class SamplingControls : public QWidget {
   QDoubleSpinBox* guidance_ = nullptr;
   QComboBox* sampler_ = nullptr;
   QDoubleSpinBox* shift_ = nullptr;
+  QDoubleSpinBox* eta_ = nullptr;  // enabled for the TDM sampler only
   sampling::ScheduleKind schedule_ = sampling::ScheduleKind::Diffusers;
 };
 

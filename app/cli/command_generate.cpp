@@ -85,7 +85,7 @@ class CliObserver final : public pipeline::PipelineObserver {
 
 int run_generate(const std::vector<std::string>& argv) {
   const Arguments args(argv,
-                       {"model", "prompt", "negative", "steps", "guidance", "shift", "sampler", "schedule", "seed",
+                       {"model", "prompt", "negative", "steps", "guidance", "shift", "sampler", "eta", "schedule", "seed",
                         "frames", "size", "attention", "sparsity", "tau", "block-size", "probe-tokens", "min-keep",
                         "max-keep", "pool-tokens", "lora", "lora-scale", "device", "dtype", "vae-dtype", "out"},
                        {"json", "quiet", "offload-text-encoder"});
@@ -107,6 +107,7 @@ int run_generate(const std::vector<std::string>& argv) {
   request.guidance = args.get_double("guidance", recommended.guidance.value_or(request.guidance));
   request.sampler = args.value("sampler") ? sampling::parse_sampler_kind(*args.value("sampler"))
                                           : recommended.sampler.value_or(sampling::SamplerKind::UniPC);
+  request.eta = args.get_double("eta", recommended.eta.value_or(request.eta));
   request.schedule = sampling::parse_schedule_kind(args.value_or("schedule", "diffusers"));
   request.seed = args.value("seed") ? args.get_u64("seed", 0) : std::random_device{}();
   const auto clip = recommended.clip;

@@ -25,6 +25,7 @@ void GenerationRequest::validate() const {
     fail(ErrorKind::InvalidArgument, "guidance must be between 0 and 50, got {}", guidance);
   }
   if (!(shift > 0.0 && shift <= 100.0)) fail(ErrorKind::InvalidArgument, "shift must be in (0, 100], got {}", shift);
+  if (!(eta >= 0.0 && eta <= 1.0)) fail(ErrorKind::InvalidArgument, "eta must be between 0 and 1, got {}", eta);
   const auto backends = attention::attention_backend_names();
   if (std::find(backends.begin(), backends.end(), attention.backend) == backends.end()) {
     fail(ErrorKind::InvalidArgument, "unknown attention back end '{}': expected one of {}", attention.backend,
@@ -82,6 +83,7 @@ nlohmann::json to_json(const GenerationRequest& r) {
       {"shift", r.shift},
       {"sampler", sampling::to_string(r.sampler)},
       {"schedule", sampling::to_string(r.schedule)},
+      {"eta", r.eta},
       {"frames", r.frames},
       {"width", r.width},
       {"height", r.height},
@@ -105,6 +107,7 @@ GenerationRequest request_from_json(const nlohmann::json& j) {
     r.shift = j.value("shift", r.shift);
     if (j.contains("sampler")) r.sampler = sampling::parse_sampler_kind(j.at("sampler").get<std::string>());
     if (j.contains("schedule")) r.schedule = sampling::parse_schedule_kind(j.at("schedule").get<std::string>());
+    r.eta = j.value("eta", r.eta);
     r.frames = j.value("frames", r.frames);
     r.width = j.value("width", r.width);
     r.height = j.value("height", r.height);

@@ -33,7 +33,8 @@ struct GenerationRequest {
   double guidance = 5.0;  // classifier-free guidance scale; <= 1 runs the conditional pass only
   double shift = 3.0;     // flow-matching schedule shift
   sampling::SamplerKind sampler = sampling::SamplerKind::UniPC;
-  sampling::ScheduleKind schedule = sampling::ScheduleKind::Diffusers;
+  sampling::ScheduleKind schedule = sampling::ScheduleKind::Diffusers;  // not used by tdm (its own timesteps)
+  double eta = 0.9;  // tdm only: weight of the predicted noise when re-noising between steps
   int frames = 81;        // 4n + 1
   int width = 832;        // multiple of 16
   int height = 480;       // multiple of 16

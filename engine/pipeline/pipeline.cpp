@@ -46,6 +46,11 @@ std::string attention_summary(const AttentionSettings& attention) {
                      asa.block_size);
 }
 
+sampling::Schedule schedule_for(const GenerationRequest& request) {
+  if (request.sampler == sampling::SamplerKind::Tdm) return sampling::make_tdm_schedule(request.steps);
+  return sampling::make_schedule(request.schedule, request.steps, request.shift);
+}
+
 }  // namespace
 
 const char* to_string(Stage stage) {
@@ -88,7 +93,7 @@ torch::Tensor Pipeline::denoise(const GenerationRequest& request, torch::Tensor 
                                 const CancelToken* cancel, std::vector<double>* step_ms) {
   torch::NoGradGuard no_grad;
   const bool guided = negative_context.defined();
-  auto sampler = sampling::make_sampler(request.sampler, sampling::make_schedule(request.schedule, request.steps, request.shift));
+  auto sampler = sampling::make_sampler(request.sampler, schedule_for(request), {request.eta, request.seed});
   const auto& schedule = sampler->schedule();
   auto backend = attention::make_attention_backend(request.attention.backend, request.attention.asa);
   if (observer && observer->wants_attention_stats()) backend->set_observer(observer);

@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "core/tensor_format.h"
 #include "sampling/euler_sampler.h"
+#include "sampling/tdm_sampler.h"
 #include "sampling/unipc_sampler.h"
 
 #include <algorithm>
@@ -49,10 +50,11 @@ torch::Tensor Sampler::predict_x0(const torch::Tensor& model_output, double sigm
   return x - sigma * model_output;
 }
 
-std::unique_ptr<Sampler> make_sampler(SamplerKind kind, Schedule schedule) {
+std::unique_ptr<Sampler> make_sampler(SamplerKind kind, Schedule schedule, const SamplerOptions& options) {
   switch (kind) {
     case SamplerKind::UniPC: return std::make_unique<UniPCSampler>(std::move(schedule));
     case SamplerKind::Euler: return std::make_unique<EulerSampler>(std::move(schedule));
+    case SamplerKind::Tdm: return std::make_unique<TdmSampler>(std::move(schedule), options.eta, options.seed);
   }
   fail(ErrorKind::InvalidArgument, "unknown sampler kind {}", static_cast<int>(kind));
 }
@@ -62,13 +64,15 @@ SamplerKind parse_sampler_kind(const std::string& name) {
   std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
   if (key == "unipc") return SamplerKind::UniPC;
   if (key == "euler") return SamplerKind::Euler;
-  fail(ErrorKind::InvalidArgument, "unknown sampler '{}': expected one of unipc, euler", name);
+  if (key == "tdm") return SamplerKind::Tdm;
+  fail(ErrorKind::InvalidArgument, "unknown sampler '{}': expected one of unipc, euler, tdm", name);
 }
 
 std::string to_string(SamplerKind kind) {
   switch (kind) {
     case SamplerKind::UniPC: return "unipc";
     case SamplerKind::Euler: return "euler";
+    case SamplerKind::Tdm: return "tdm";
   }
   return "unknown";
 }

@@ -12,9 +12,9 @@
 
 namespace blade::sampling {
 
-enum class SamplerKind { UniPC = 1, Euler };
+enum class SamplerKind { UniPC = 1, Euler, Tdm };
 
-SamplerKind parse_sampler_kind(const std::string& name);  // "unipc" | "euler"
+SamplerKind parse_sampler_kind(const std::string& name);  // "unipc" | "euler" | "tdm"
 std::string to_string(SamplerKind kind);
 
 class Sampler {
@@ -39,6 +39,12 @@ class Sampler {
   Schedule schedule_;
 };
 
-std::unique_ptr<Sampler> make_sampler(SamplerKind kind, Schedule schedule);
+// What only some samplers use: TDM's re-noising weight and the seed of its fresh noise.
+struct SamplerOptions {
+  double eta = 0.9;
+  uint64_t seed = 0;
+};
+
+std::unique_ptr<Sampler> make_sampler(SamplerKind kind, Schedule schedule, const SamplerOptions& options = {});
 
 }  // namespace blade::sampling

@@ -129,6 +129,21 @@ Schedule make_euler_schedule(int steps, double shift) {
   return schedule;
 }
 
+Schedule make_tdm_schedule(int steps) {
+  if (steps < 1 || steps > kTrainTimesteps) {
+    fail(ErrorKind::InvalidArgument, "tdm schedule: steps must be between 1 and {}, got {}", kTrainTimesteps, steps);
+  }
+  const int64_t stride = kTrainTimesteps / steps;
+  Schedule schedule;
+  for (int64_t k = 0; k < steps; ++k) {
+    const int64_t t = kTrainTimesteps - 1 - k * stride;
+    schedule.timesteps.push_back(t);
+    schedule.sigmas.push_back(static_cast<double>(t) / kTrainTimesteps);
+  }
+  schedule.sigmas.push_back(0.0);
+  return schedule;
+}
+
 ScheduleKind parse_schedule_kind(const std::string& name) {
   const auto key = lower(name);
   if (key == "diffusers") return ScheduleKind::Diffusers;

@@ -32,6 +32,11 @@ Schedule make_schedule(ScheduleKind kind, int steps, double shift);
 // are float32 sigma * 1000 in diffusers; here they are truncated like the others.
 Schedule make_euler_schedule(int steps, double shift);
 
+// The timesteps a TDM student of `steps` steps is distilled at (999, 999 - 1000/steps, ...), with
+// sigma = t / 1000: its sampler must visit the same ones. Throws InvalidArgument for steps outside
+// [1, 1000].
+Schedule make_tdm_schedule(int steps);
+
 ScheduleKind parse_schedule_kind(const std::string& name);  // "diffusers" | "wan"
 std::string to_string(ScheduleKind kind);
 

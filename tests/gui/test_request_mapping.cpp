@@ -119,6 +119,28 @@ class TestRequestMapping : public QObject {
     QCOMPARE(pipeline::to_json(form.request()).dump(), pipeline::to_json(adaptive).dump());
   }
 
+  // TDM walks its own timesteps: the shift does not apply and eta does; both follow the sampler.
+  void tdm_sampler_carries_eta_and_disables_shift() {
+    GenerationForm form;
+    QVERIFY(form.modelPicker()->setFolder(test::tiny_model()));
+    auto* eta = form.findChild<QDoubleSpinBox*>(QStringLiteral("eta"));
+    auto* shift = form.findChild<QDoubleSpinBox*>(QStringLiteral("shift"));
+    QVERIFY(eta && shift);
+    form.samplingControls()->setSampler(sampling::SamplerKind::UniPC);
+    QVERIFY(!eta->isEnabled() && shift->isEnabled());
+    form.samplingControls()->setSampler(sampling::SamplerKind::Tdm);
+    QVERIFY(eta->isEnabled() && !shift->isEnabled());
+    eta->setValue(0.65);
+    const auto r = form.request();
+    QCOMPARE(r.sampler, sampling::SamplerKind::Tdm);
+    QCOMPARE(r.eta, 0.65);
+    auto restored = test::small_request("asa-gt");
+    restored.sampler = sampling::SamplerKind::Tdm;
+    restored.eta = 0.35;
+    form.setRequest(restored);
+    QCOMPARE(form.request().eta, 0.35);
+  }
+
   void random_seed_is_drawn_and_shown() {
     SeedControl seed;
     seed.setSeed(5);

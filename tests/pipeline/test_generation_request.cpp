@@ -23,6 +23,7 @@ class TestGenerationRequest : public QObject {
         {"size", [](auto& r) { r.height = 8; }},
         {"guidance", [](auto& r) { r.guidance = -1; }},
         {"shift", [](auto& r) { r.shift = 0; }},
+        {"eta", [](auto& r) { r.eta = 1.5; }},
         {"attention", [](auto& r) { r.attention.backend = "magic"; }},
         {"dtype", [](auto& r) { r.dtype = "f8"; }},
         {"LoRA scale", [](auto& r) { r.lora.scale = std::nan(""); }},
@@ -49,7 +50,8 @@ class TestGenerationRequest : public QObject {
     r.steps = 8;
     r.guidance = 1.0;
     r.shift = 3.5;
-    r.sampler = sampling::SamplerKind::Euler;
+    r.sampler = sampling::SamplerKind::Tdm;
+    r.eta = 0.25;
     r.schedule = sampling::ScheduleKind::Wan;
     r.frames = 17;
     r.width = 64;
@@ -63,6 +65,8 @@ class TestGenerationRequest : public QObject {
     QCOMPARE(back.prompt, r.prompt);
     QCOMPARE(back.lora.file, r.lora.file);
     QCOMPARE(back.lora.scale, 0.8);
+    QCOMPARE(back.sampler, sampling::SamplerKind::Tdm);
+    QCOMPARE(back.eta, 0.25);
   }
 
   void malformed_json_is_an_invalid_argument() {

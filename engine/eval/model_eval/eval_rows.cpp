@@ -12,6 +12,7 @@ EvalRowSpec base_row(ModelSlot slot, const ModelRecommendation& recommended, dou
   EvalRowSpec row;
   row.slot = slot;
   row.sampler = recommended.sampler.value_or(sampling::SamplerKind::UniPC);
+  row.eta = recommended.eta.value_or(row.eta);
   row.guidance = recommended.guidance.value_or(default_guidance);
   row.shift = recommended.shift;
   return row;

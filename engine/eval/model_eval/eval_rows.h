@@ -31,6 +31,7 @@ struct EvalRowSpec {
   double guidance = 5.0;
   std::optional<double> shift;  // none: the shift of the model's scheduler config
   sampling::SamplerKind sampler = sampling::SamplerKind::UniPC;
+  double eta = 0.9;  // tdm sampler only
   pipeline::AttentionSettings attention;
 };
 

@@ -68,6 +68,7 @@ pipeline::GenerationRequest request_for(const EvalRowSpec& spec, const RunState&
   request.guidance = spec.guidance;
   request.shift = shift;
   request.sampler = spec.sampler;
+  request.eta = spec.eta;
   request.frames = static_cast<int>(state.clip.frames);
   request.height = static_cast<int>(state.clip.height);
   request.width = static_cast<int>(state.clip.width);

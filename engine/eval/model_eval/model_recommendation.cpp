@@ -80,12 +80,17 @@ ModelRecommendation read_recommendation(const fs::path& folder) {
     }
     out.guidance = r.get<double>(rec, "guidance", "recommended");
     out.shift = r.get<double>(rec, "shift", "recommended");
+    out.eta = r.get<double>(rec, "eta", "recommended");
     if (auto backend = r.get<std::string>(rec, "attention", "recommended")) {
       pipeline::AttentionSettings attention;
       attention.backend = *backend;
       if (blade.contains("asa")) attention.asa = asa_settings(blade.at("asa"), r);
       out.attention = attention;
     }
+  }
+  if (!out.eta) out.eta = r.get<double>(blade, "eta", "blade");
+  if (out.eta && !(*out.eta >= 0.0 && *out.eta <= 1.0)) {
+    fail(ErrorKind::BadWeights, "{}: \"eta\" must be between 0 and 1, got {}", file.string(), *out.eta);
   }
   if (blade.contains("default_clip")) {
     const json& clip = blade.at("default_clip");

@@ -20,6 +20,7 @@ struct ModelRecommendation {
   std::optional<int> steps;
   std::optional<double> guidance;
   std::optional<double> shift;
+  std::optional<double> eta;  // "recommended"."eta", else the distillation's "blade"."eta"
   std::optional<pipeline::AttentionSettings> attention;  // "recommended"."attention" with "blade"."asa"
   std::optional<world::ClipFormat> clip;                 // "blade"."default_clip"
 };
