@@ -1,4 +1,5 @@
-// blade train: trains the pixel-space teacher (BLADE-mini) from scratch on the synthetic world.
+// blade train: trains the pixel-space teacher (BLADE-mini) on the synthetic world, from scratch or
+// (--init) from the weights and tokenizer of an exported model folder.
 
 #include "arguments.h"
 #include "commands.h"
@@ -29,7 +30,7 @@ void check_same(const Arguments& args, const std::string& option, double given, 
 int run_train(const std::vector<std::string>& argv) {
   const Arguments args(argv,
                        {"out", "iterations", "batch", "lr", "device", "checkpoint-minutes", "minutes", "log", "seed",
-                        "export-storage"},
+                        "export-storage", "init"},
                        {"resume", "no-export"});
   if (!args.positional().empty()) {
     fail(ErrorKind::InvalidArgument, "unexpected argument '{}' (options start with --)", args.positional().front());
@@ -48,6 +49,13 @@ int run_train(const std::vector<std::string>& argv) {
   options.export_at_end = !args.flag("no-export");
   options.export_storage = train::parse_weight_storage(args.value_or("export-storage", "f16"));
   const bool resume = args.flag("resume");
+  const std::string init = args.value_or("init", "");
+  if (resume && !init.empty()) {
+    fail(ErrorKind::InvalidArgument, "--init {} starts a new run and cannot be combined with --resume, which continues "
+         "the run in {} from its checkpoint: drop --init to resume, or give --init a new --out", init,
+         options.out_dir.string());
+  }
+  options.init_from = init;
   if (resume) {
     const auto stored = train::read_checkpoint_info(options.out_dir, "teacher").at("run");
     check_same(args, "batch", static_cast<double>(options.batch), stored.at("batch").get<double>());
@@ -56,7 +64,7 @@ int run_train(const std::vector<std::string>& argv) {
     options.seed = stored.at("seed").get<uint64_t>();  // it also seeds the world below
   } else if (train::has_checkpoint(options.out_dir)) {
     fail(ErrorKind::InvalidArgument, "{} already holds a training run; pass --resume to continue it or choose "
-         "another --out", options.out_dir.string());
+         "another --out{}", options.out_dir.string(), init.empty() ? "" : " for the run initialised from --init");
   }
 
   const torch::Device device = parse_device(options.device);

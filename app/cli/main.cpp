@@ -26,7 +26,11 @@ usage:
       --steps N             denoising steps (default 50)
       --guidance G          classifier-free guidance, <= 1 turns it off (default 5)
       --shift S             schedule shift (default: the model's, else 5)
-      --sampler unipc|euler (default unipc)
+      --sampler unipc|euler|tdm  (default unipc). tdm: the distilled student's own timesteps
+                            (999, 999-1000/N, ...) with re-noising between steps; --shift and
+                            --schedule do not apply to it
+      --eta E               tdm: share of predicted noise when re-noising, the rest fresh (default:
+                            the model's, else 0.9)
       --schedule diffusers|wan  sigma schedule (default diffusers)
       --seed N              (default: random, printed)
       --frames F            4n+1 (default 81)
@@ -64,6 +68,11 @@ usage:
       --lr LR               AdamW learning rate (default 3e-4)
       --device cpu|cuda     (default cpu; cuda trains under bf16 autocast)
       --resume              continue the run in DIR from its checkpoint
+      --init MODEL_DIR      start a new run from an exported teacher folder (e.g. the bundled
+                            blade-mini-teacher): its transformer and text encoder weights and its
+                            tokenizer instead of random ones and a newly trained tokenizer; its
+                            config must match the run's (BLADE-mini). The optimizer, iteration count
+                            (from 0), LR warmup and data start fresh; not with --resume
       --checkpoint-minutes M  checkpoint interval (default 10)
       --minutes M             stop after M minutes of training (checkpoint and export as at the end)
       --log FILE            loss log, JSON lines (default DIR/train_log.jsonl)

@@ -9,6 +9,9 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include <string>
+#include <vector>
+
 namespace blade::train {
 
 struct MiniModelConfig {
@@ -26,6 +29,11 @@ struct MiniModelConfig {
 // dim 256, 4 heads x 64, 6 layers, ffn 1024; umT5 d_model 256, 4 heads x 64, d_ff 1024, 4 layers;
 // 17 frames at 64x64 (17 x 16 x 16 = 4352 tokens); text_len 512.
 MiniModelConfig blade_mini_config();
+
+// One "<field> expected <a>, got <b>" line per field in which `got` differs from `expected`: the
+// DiT and text encoder sizes, patch, text_len, clip and flow_shift. Left out: the vocabulary size
+// (it follows the tokenizer) and the DiT eps (model folders do not store it).
+std::vector<std::string> model_config_differences(const MiniModelConfig& expected, const MiniModelConfig& got);
 
 nlohmann::json to_json(const MiniModelConfig& config);
 MiniModelConfig mini_model_config_from_json(const nlohmann::json& json);  // throws BadWeights for missing keys

@@ -41,6 +41,7 @@ nlohmann::json run_settings_to_json(const TeacherTrainOptions& o) {
           {"seed", o.seed},
           {"tokenizer_vocab", o.tokenizer_vocab},
           {"tokenizer_corpus", o.tokenizer_corpus},
+          {"init_from", o.init_from.string()},
           {"sigma_density", "shifted uniform: sigma = s u / (1 + (s - 1) u), u ~ U[0, 1), s = model.flow_shift"}};
 }
 
@@ -62,6 +63,7 @@ void apply_run_settings(const nlohmann::json& j, TeacherTrainOptions& o) {
     o.seed = j.at("seed").get<uint64_t>();
     o.tokenizer_vocab = j.at("tokenizer_vocab").get<int64_t>();
     o.tokenizer_corpus = j.at("tokenizer_corpus").get<int64_t>();
+    o.init_from = j.value("init_from", std::string());  // absent in checkpoints of older runs
   } catch (const nlohmann::json::exception& e) {
     fail(ErrorKind::BadWeights, "checkpoint run settings are incomplete: {}", e.what());
   }

@@ -29,6 +29,14 @@ struct TeacherTrainOptions {
   uint64_t seed = 0;
   int64_t tokenizer_vocab = 512;
   int64_t tokenizer_corpus = 20000;  // prompts 0 .. n-1 of the source train the tokenizer
+  // A model folder written by export_model_folder (e.g. resources/models/blade-mini-teacher) to
+  // start from instead of random weights: its transformer and text encoder weights and its
+  // tokenizer (the text embedding rows belong to it; no tokenizer is trained, tokenizer_vocab
+  // becomes the folder's) are copied in. `model` must match the folder's config except for the
+  // vocabulary size. The optimizer, the iteration counter (0), the LR warmup, the EMA ramp and
+  // the data cursor start fresh. Empty: random initialisation. Only for a new run: a resumed run
+  // continues from its checkpoint and keeps the path only as a record.
+  std::filesystem::path init_from;
 
   // What may change between the parts of a resumed run.
   int64_t iterations = 20000;  // the run's total

@@ -7,6 +7,7 @@
 #include "train/checkpoint.h"
 #include "train/flow_matching.h"
 #include "train/model_init.h"
+#include "train/pixel_model_folder.h"
 #include "train/tokenizer_training.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -49,10 +50,60 @@ class EmaSwap {
   std::vector<torch::Tensor> saved_;
 };
 
+fs::path absolute_path(const fs::path& path) {
+  std::error_code error;
+  const fs::path absolute = fs::absolute(path, error);
+  if (error) return path;
+  const fs::path canonical = fs::weakly_canonical(absolute, error);
+  return error ? absolute : canonical;
+}
+
+// The init folder's model, checked against the run's config (all but the vocabulary size, which
+// follows the folder's tokenizer).
+PixelModel load_init_model(const fs::path& folder, const MiniModelConfig& run) {
+  std::error_code error;
+  if (!fs::is_directory(folder, error)) {
+    fail(ErrorKind::Io, "cannot initialise the run from {}: there is no such folder (expected an exported model "
+         "folder: model_index.json, transformer/, text_encoder/, tokenizer/spiece.model)", folder.string());
+  }
+  PixelModel model;
+  try {
+    model = load_pixel_model(folder);
+  } catch (const Error& e) {
+    fail(e.kind(), "cannot initialise the run from {}: {}", folder.string(), e.what());
+  }
+  if (!fs::is_regular_file(model.tokenizer_model, error)) {
+    fail(ErrorKind::BadWeights, "cannot initialise the run from {}: {} is missing (the text encoder's embedding "
+         "belongs to the tokenizer it was trained with)", folder.string(), model.tokenizer_model.string());
+  }
+  const auto differences = model_config_differences(run, model.config);
+  if (!differences.empty()) {
+    std::string list;
+    for (const auto& line : differences) list += (list.empty() ? "" : "; ") + line;
+    fail(ErrorKind::InvalidArgument, "cannot initialise the run from {}: its model does not match the run's config "
+         "(expected: the run's, got: the folder's): {}", folder.string(), list);
+  }
+  return model;
+}
+
 }  // namespace
 
 TeacherTrainer::TeacherTrainer(TeacherTrainOptions options, ClipSource& source, bool resume)
     : options_(std::move(options)), source_(source) {
+  if (!options_.init_from.empty()) {
+    // init_from starts a new run; a checkpoint in out_dir is never silently continued or replaced.
+    if (resume) {
+      fail(ErrorKind::InvalidArgument, "initialising from {} starts a new run, but resuming continues the run in {} "
+           "from its checkpoint; resume without the init folder, or start the new run in another folder",
+           options_.init_from.string(), options_.out_dir.string());
+    }
+    if (has_checkpoint(options_.out_dir)) {
+      fail(ErrorKind::InvalidArgument, "{} already holds a training run (checkpoint at iteration {}); a run "
+           "initialised from {} must start in a folder without one", options_.out_dir.string(),
+           read_checkpoint_info(options_.out_dir, kKind).value("iteration", int64_t{-1}),
+           options_.init_from.string());
+    }
+  }
   if (resume) apply_run_settings(read_checkpoint_info(options_.out_dir, kKind).at("run"), options_);
   options_.validate();
   device_ = parse_device(options_.device);
@@ -63,20 +114,40 @@ TeacherTrainer::TeacherTrainer(TeacherTrainOptions options, ClipSource& source, 
          "config expects {}x{}x{}", source_.name(), shape.frames, shape.height, shape.width, clip.frames, clip.height,
          clip.width);
   }
+  std::optional<PixelModel> init;
+  if (!resume && !options_.init_from.empty()) {
+    options_.init_from = absolute_path(options_.init_from);
+    init = load_init_model(options_.init_from, options_.model);  // before anything is written
+  }
   std::error_code error;
   fs::create_directories(options_.out_dir, error);
   const fs::path tokenizer_model = options_.out_dir / "tokenizer" / "spiece.model";
 
-  if (!resume) {
+  if (!resume && init) {
+    fs::create_directories(tokenizer_model.parent_path(), error);
+    fs::copy_file(init->tokenizer_model, tokenizer_model, fs::copy_options::overwrite_existing, error);
+    if (error) {
+      fail(ErrorKind::Io, "cannot copy the tokenizer {} into {}: {}", init->tokenizer_model.string(),
+           tokenizer_model.string(), error.message());
+    }
+    options_.model.text.vocab_size = init->config.text.vocab_size;
+    options_.tokenizer_vocab = init->config.text.vocab_size;
+    init_record_ = {{"path", options_.init_from.string()},
+                    {"name", init->blade.value("name", std::string())},
+                    {"role", init->blade.value("role", std::string())},
+                    {"iterations", init->blade.value("iterations", nlohmann::json())}};
+  } else if (!resume) {
     const auto corpus = source_.prompts(0, options_.tokenizer_corpus);
     options_.model.text.vocab_size =
         train_prompt_tokenizer(corpus, {.vocab_size = options_.tokenizer_vocab}, tokenizer_model);
   }
   build_models(tokenizer_model);
-  if (!resume) {
-    auto init = at::make_generator<at::CPUGeneratorImpl>(options_.seed ^ kInitSeedSalt);
-    initialize_wan_dit(*dit_, init);
-    initialize_umt5(*text_->encoder(), init);
+  if (!resume && init) {
+    load_initial_weights(*init);
+  } else if (!resume) {
+    auto generator = at::make_generator<at::CPUGeneratorImpl>(options_.seed ^ kInitSeedSalt);
+    initialize_wan_dit(*dit_, generator);
+    initialize_umt5(*text_->encoder(), generator);
   }
   dit_->to(device_);
   text_->encoder()->to(device_);
@@ -98,9 +169,24 @@ TeacherTrainer::TeacherTrainer(TeacherTrainOptions options, ClipSource& source, 
   log_ = LossLog(log_path, resume ? iteration_ : -1);
   int64_t count = 0;
   for (const auto& entry : parameters_) count += entry.second.numel();
-  logger()->info("{} teacher run in {}: {} parameters, {} tokens per clip, batch {}, on {}{}",
+  logger()->info("{} teacher run in {}: {} parameters, {} tokens per clip, batch {}, on {}{}{}",
                  resume ? "resumed" : "new", options_.out_dir.string(), count, options_.model.tokens_per_clip(),
-                 options_.batch, device_name(device_), device_.is_cuda() && options_.bf16 ? " (bf16 autocast)" : "");
+                 options_.batch, device_name(device_), device_.is_cuda() && options_.bf16 ? " (bf16 autocast)" : "",
+                 init_record_.is_null() ? "" : fmt::format(", initialised from {}", options_.init_from.string()));
+}
+
+void TeacherTrainer::load_initial_weights(const PixelModel& init) {
+  const std::string source = options_.init_from.string();
+  auto as_map = [](const NamedTensors& tensors) {
+    return std::map<std::string, torch::Tensor>(tensors.begin(), tensors.end());
+  };
+  copy_into_module(*dit_, as_map(named_parameters_of(*init.dit, "")), "", source + "/transformer");
+  copy_into_module(*text_->encoder(), as_map(named_parameters_of(*init.text_encoder, "")), "",
+                   source + "/text_encoder");
+  logger()->info("initialised from {} ('{}', {} {} iterations): transformer, text encoder and tokenizer; the "
+                 "optimizer, the iteration count, the LR warmup and the data cursor start fresh", source,
+                 init_record_.value("name", std::string()), init_record_.value("role", std::string()),
+                 init_record_["iterations"].is_null() ? std::string("?") : init_record_["iterations"].dump());
 }
 
 void TeacherTrainer::build_models(const fs::path& tokenizer_model) {
@@ -130,6 +216,7 @@ void TeacherTrainer::restore(const fs::path& run_dir) {
   rng_->restore(checkpoint.tensors, source);
   iteration_ = checkpoint.info.at("iteration").get<int64_t>();
   data_cursor_ = checkpoint.info.at("data_cursor").get<uint64_t>();
+  init_record_ = checkpoint.info.value("init_from", nlohmann::json());
   logger()->info("resuming at iteration {} (clip {}) from {}", iteration_, data_cursor_, source);
 }
 
@@ -191,7 +278,8 @@ void TeacherTrainer::save_checkpoint() {
                       {"data_cursor", data_cursor_},
                       {"clip_source", source_.name()},
                       {"device", device_name(device_)},
-                      {"last_lr", last_lr_}};
+                      {"last_lr", last_lr_},
+                      {"init_from", init_record_}};
   train::save_checkpoint(options_.out_dir, kKind, iteration_, tensors, std::move(info));
 }
 
@@ -210,6 +298,7 @@ void TeacherTrainer::export_model(const fs::path& dir) {
                  {"clip_source", source_.name()},
                  {"weights", "ema"},
                  {"recommended", {{"sampler", "unipc"}, {"steps", 50}, {"guidance", 5.0}, {"shift", options_.model.flow_shift}}}};
+  if (!init_record_.is_null()) model.blade["init_from"] = init_record_;  // "iterations" above count this run only
   export_model_folder(model, dir);
 }
 

@@ -1,10 +1,11 @@
 #pragma once
-// Trains a pixel-space Wan DiT and its umT5 text encoder from scratch with rectified flow matching
+// Trains a pixel-space Wan DiT and its umT5 text encoder from scratch (or from an exported model
+// folder, TeacherTrainOptions::init_from) with rectified flow matching
 // (see flow_matching.h), AdamW, gradient clipping, an EMA of the weights, prompt dropout for
 // classifier-free guidance and bf16 autocast on CUDA. Checkpoints (checkpoint.h) hold everything a
 // bit-exact resume needs: weights, EMA, AdamW moments and step counts, generator states, the
 // iteration and the data cursor. The run folder holds:
-//   tokenizer/spiece.model   trained first, on the source's prompts
+//   tokenizer/spiece.model   trained first, on the source's prompts (copied from init_from)
 //   checkpoint.json + checkpoint-<n>.safetensors
 //   train_log.jsonl          (unless another log path is given)
 //   model/                   the EMA model as an engine model folder (model_export.h), at the end
@@ -21,17 +22,24 @@
 #include "train/trainable_text_encoder.h"
 #include "train/training_rng.h"
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <memory>
 #include <optional>
 
 namespace blade::train {
 
+struct PixelModel;
+
 class TeacherTrainer {
  public:
-  // resume = false: a fresh run in options.out_dir (trains the tokenizer, initialises the weights).
+  // resume = false: a fresh run in options.out_dir (trains the tokenizer, initialises the weights;
+  // with options.init_from, copies the folder's tokenizer and weights instead, after checking its
+  // config against options.model, and refuses an out_dir that already holds a checkpoint).
   // resume = true: continues from out_dir's checkpoint; the run-shaping settings come from the
   // checkpoint, the others (iterations, device, checkpoint interval, log, export) from `options`.
+  // resume with options.init_from set is refused (InvalidArgument): init starts a new run.
   TeacherTrainer(TeacherTrainOptions options, ClipSource& source, bool resume);
 
   // Trains until options.iterations, reporting every iteration; writes a checkpoint every
@@ -52,6 +60,9 @@ class TeacherTrainer {
   int64_t iteration() const { return iteration_; }
   uint64_t data_cursor() const { return data_cursor_; }
   const TeacherTrainOptions& options() const { return options_; }
+  // Where the weights came from: null for random initialisation, else {"path", "name", "role",
+  // "iterations"} of the init folder (exported as model_index.json's blade "init_from").
+  const nlohmann::json& init_record() const { return init_record_; }
   NamedTensors parameters() const;  // "dit.*" and "text.*", the live tensors
   const EmaWeights& ema() const { return ema_; }
   models::WanDiT& dit() { return dit_; }
@@ -59,6 +70,7 @@ class TeacherTrainer {
 
  private:
   void build_models(const std::filesystem::path& tokenizer_model);
+  void load_initial_weights(const PixelModel& init);
   void restore(const std::filesystem::path& run_dir);
   torch::Tensor forward_loss(const ClipBatch& batch, const std::vector<std::string>& prompts,
                              const torch::Tensor& sigmas, const torch::Tensor& noise);
@@ -79,6 +91,7 @@ class TeacherTrainer {
   uint64_t data_cursor_ = 0;
   double last_grad_norm_ = 0.0;
   double last_lr_ = 0.0;
+  nlohmann::json init_record_;  // null: random initialisation
 };
 
 }  // namespace blade::train

@@ -7,6 +7,8 @@
 #   student8:MIN:ITER           8-step ASA-GT student distilled from RUN_DIR/teacher/model
 #   student4:MIN:ITER           4-step ASA-GT student
 #   TEACHER=DIR overrides the teacher folder the students start from.
+#   INIT=DIR starts a new teacher run from an exported teacher folder (blade train --init);
+#   SEED=N picks the world's clip stream (use another than the folder's run, or it sees the same clips).
 # Into OUT_DIR: card.txt, <stage>.log (the CLI's output), <stage>_log.jsonl (losses) and the
 # exported model folder as <stage>-model.tar.partNN pieces of at most 15 MiB.
 set -uo pipefail
@@ -37,8 +39,10 @@ for spec in "$@"; do
   [ -f "$dir/checkpoint.json" ] && resume=(--resume)
   case "$stage" in
     teacher)
+      init=()
+      [ ${#resume[@]} -eq 0 ] && [ -n "${INIT:-}" ] && init=(--init "$INIT" --seed "${SEED:-1}")
       cmd=("$blade" train --device cuda --out "$dir" --minutes "$minutes" --checkpoint-minutes 2
-           --iterations "${iterations:-200000}" "${resume[@]}") ;;
+           --iterations "${iterations:-200000}" "${init[@]}" "${resume[@]}") ;;
     student8|student4)
       setup=()
       [ ${#resume[@]} -eq 0 ] && setup=(--teacher "${TEACHER:-$run/teacher/model}" --steps "${stage#student}")
