@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/autocast_scope.h"
+#include "sampling/schedule.h"
 #include "train/checkpoint.h"
 #include "train/flow_matching.h"
 #include "train/model_export.h"
@@ -138,11 +139,9 @@ void TdmDistiller::restore(const fs::path& run_dir) {
   logger()->info("resuming distillation at iteration {} from {}", iteration_, source);
 }
 
+// The TDM sampler walks the same timesteps at generation time.
 std::vector<int64_t> TdmDistiller::rollout_timesteps() const {
-  const int64_t stride = 1000 / options_.student_steps;
-  std::vector<int64_t> out;
-  for (int64_t k = 0; k < options_.student_steps; ++k) out.push_back(999 - k * stride);
-  return out;
+  return sampling::make_tdm_schedule(static_cast<int>(options_.student_steps)).timesteps;
 }
 
 std::unique_ptr<attention::AttentionBackend> TdmDistiller::attention_for(uint64_t role) const {
