@@ -111,7 +111,7 @@ class TestCli : public QObject {
   }
 
   // Without --model, generate runs the bundled BLADE-mini as its model_index.json recommends
-  // (17 frames at 64x64, ASA-GT, no guidance); explicit options still win.
+  // (17 frames at 64x64, ASA-GT, the TDM sampler, no guidance); explicit options still win.
   void generate_defaults_to_the_bundled_model_and_its_recommendations() {
     QTemporaryDir dir;
     const QString out = dir.filePath("mini.mp4");
@@ -124,6 +124,7 @@ class TestCli : public QObject {
     QCOMPARE(clip.metadata.at("blade.model"), std::string("blade-mini"));
     QCOMPARE(clip.metadata.at("blade.steps"), std::string("1"));
     QCOMPARE(clip.metadata.at("blade.guidance"), std::string("1"));
+    QCOMPARE(clip.metadata.at("blade.sampler"), std::string("tdm"));
     QVERIFY2(clip.metadata.at("blade.attention").rfind("asa-gt", 0) == 0, clip.metadata.at("blade.attention").c_str());
   }
 

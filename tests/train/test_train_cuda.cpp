@@ -10,6 +10,7 @@
 #include "train/tdm_distiller.h"
 #include "train/teacher_trainer.h"
 
+#include <cstdio>
 #include <ATen/Context.h>
 #include <torch/cuda.h>
 
@@ -219,6 +220,7 @@ void check_resume(train::ClipSource& source) {
 }  // namespace
 
 int main() {
+  std::setvbuf(stdout, nullptr, _IONBF, 0);  // a crash must not swallow the figures printed so far
   // Before CUDA starts: cuBLAS reads it when it creates its handles, and deterministic algorithms
   // (check_resume) refuse cuBLAS without it.
   ::setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", /*overwrite=*/0);

@@ -100,6 +100,9 @@ class TestTrainDistill : public QObject {
     const auto student = train::load_pixel_model(options.out_dir / "model");
     QCOMPARE(student.blade["steps"].get<int>(), 4);
     QCOMPARE(student.blade["attention"].get<std::string>(), std::string("asa-gt"));
+    // Generation follows the distillation's rollout: the TDM sampler with the same eta.
+    QCOMPARE(student.blade["recommended"]["sampler"].get<std::string>(), std::string("tdm"));
+    QCOMPARE(student.blade["recommended"]["eta"].get<double>(), options.eta);
     const auto loaded = student.dit->named_parameters();
     const auto original = teacher.dit->named_parameters();
     bool differs = false;
