@@ -1,12 +1,14 @@
 #include "ui/main_window.h"
 
 #include "core/version.h"
+#include "ui/about_dialog.h"
 #include "ui/compare_view.h"
 #include "ui/engine_controller.h"
 #include "ui/generation_form.h"
 #include "ui/job_queue_view.h"
 #include "ui/log_panel.h"
 #include "ui/mask_inspector.h"
+#include "ui/model_picker.h"
 #include "ui/studio_settings.h"
 #include "ui/timeline_view.h"
 
@@ -161,12 +163,10 @@ void MainWindow::build_menus() {
 }
 
 void MainWindow::showAbout() {
-  QMessageBox::about(this, tr("About BLADE Studio"),
-                     tr("<h3>BLADE Studio %1</h3>"
-                        "<p>Text-to-video with the Wan2.1 architecture and BLADE: adaptive block-sparse "
-                        "attention trained jointly with few-step distillation.</p>"
-                        "<p>LibTorch %2 · Qt %3</p>")
-                         .arg(QString::fromLatin1(kVersion), QStringLiteral(TORCH_VERSION), QString::fromLatin1(qVersion())));
+  auto* about = new AboutDialog(form_->modelPicker()->folder(), this);
+  about->setObjectName(QStringLiteral("aboutDialog"));
+  about->setAttribute(Qt::WA_DeleteOnClose);
+  about->open();
 }
 
 QString MainWindow::statusText() const { return status_->text(); }
