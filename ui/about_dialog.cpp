@@ -34,12 +34,7 @@ QStringList model_card_folders(const QString& chosen_model) {
     if (!canonical.isEmpty() && QFileInfo(canonical).isDir() && !folders.contains(canonical)) folders << canonical;
   };
   if (!chosen_model.isEmpty()) add(chosen_model);
-  const QString default_model = default_model_folder();
-  add(default_model);
-  const QDir models = QFileInfo(default_model).dir();
-  for (const QString& name : models.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name)) {
-    if (QFileInfo::exists(models.filePath(name + QStringLiteral("/model_index.json")))) add(models.filePath(name));
-  }
+  for (const QString& folder : bundled_model_folders()) add(folder);
   return folders;
 }
 

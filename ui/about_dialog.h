@@ -23,8 +23,7 @@ class AboutDialog : public QDialog {
   QStringList folders_;
 };
 
-// The folders the dialog looks at: chosen_model, then the default model and its sibling folders
-// (share/blade-studio/models/* installed, resources/models/* in a build), without duplicates.
+// The folders the dialog looks at: chosen_model, then bundled_model_folders(), without duplicates.
 QStringList model_card_folders(const QString& chosen_model);
 
 }  // namespace blade::ui

@@ -68,7 +68,9 @@ ModelPicker::ModelPicker(QWidget* parent) : QWidget(parent) {
 
   connect(browse, &QToolButton::clicked, this, &ModelPicker::browse);
   connect(folders_, &QComboBox::activated, this, [this](int index) { setFolder(folders_->itemData(index).toString()); });
-  add_recent(default_model_folder());
+  // The bundled models (BLADE-mini's dense teacher beside it) are always offered, the default on top.
+  const QStringList bundled = bundled_model_folders();
+  for (auto it = bundled.rbegin(); it != bundled.rend(); ++it) add_recent(*it);
 }
 
 QString ModelPicker::folder() const { return summary_ ? summary_->folder : folders_->currentData().toString(); }
@@ -159,7 +161,10 @@ void ModelPicker::add_recent(const QString& folder) {
   const int existing = folders_->findData(clean);
   if (existing >= 0) folders_->removeItem(existing);
   const QString name = QFileInfo(clean).fileName();
-  folders_->insertItem(0, clean == QDir::cleanPath(default_model_folder()) ? tr("%1 (default)").arg(name) : name, clean);
+  const bool is_default = clean == QDir::cleanPath(default_model_folder());
+  const bool is_bundled = bundled_model_folders().contains(clean);
+  folders_->insertItem(0, is_default ? tr("%1 (default)").arg(name) : is_bundled ? tr("%1 (bundled)").arg(name) : name,
+                       clean);
   folders_->setItemData(0, clean, Qt::ToolTipRole);
   folders_->setCurrentIndex(0);
   while (folders_->count() > 10) folders_->removeItem(folders_->count() - 1);

@@ -16,6 +16,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDir>
 #include <QDoubleSpinBox>
 #include <QSlider>
 #include <QtTest>
@@ -117,6 +118,22 @@ class TestRequestMapping : public QObject {
     adaptive.attention.asa.fixed_sparsity.reset();
     form.setRequest(adaptive);
     QCOMPARE(pipeline::to_json(form.request()).dump(), pipeline::to_json(adaptive).dump());
+  }
+
+  // The picker offers the bundled models (the default BLADE-mini and its dense teacher) from the
+  // start, the default selected, and opens the teacher when it is chosen.
+  void picker_offers_the_bundled_models() {
+    ModelPicker picker;
+    const QStringList bundled = bundled_model_folders();
+    QVERIFY(bundled.size() >= 2);
+    QCOMPARE(bundled.first(), QDir::cleanPath(default_model_folder()));
+    const QStringList offered = picker.recentFolders();
+    for (const QString& folder : bundled) QVERIFY2(offered.contains(folder), qPrintable(folder));
+    QCOMPARE(offered.first(), bundled.first());
+    const auto teacher = std::find_if(bundled.begin(), bundled.end(),
+                                      [](const QString& f) { return f.endsWith(QStringLiteral("blade-mini-teacher")); });
+    QVERIFY(teacher != bundled.end());
+    QVERIFY2(picker.setFolder(*teacher), qPrintable(picker.error()));
   }
 
   // TDM walks its own timesteps: the shift does not apply and eta does; both follow the sampler.
