@@ -271,5 +271,7 @@ int main() {
   });
   const auto sample = distiller.generate({"a red square moving left"}, 3);
   BLADE_CHECK(torch::isfinite(sample).all().item<bool>(), "generated sample has non-finite values");
+  train::remove_tree(teacher_dir);
+  train::remove_tree(d.out_dir);
   return test::exit_code();
 }
