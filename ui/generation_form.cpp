@@ -51,7 +51,8 @@ void GenerationForm::model_changed(const ModelSummary& summary) {
   const auto& recommended = summary.recommended;
   if (recommended.steps) sampling_->setSteps(*recommended.steps);
   if (recommended.guidance) sampling_->setGuidance(*recommended.guidance);
-  if (recommended.sampler) sampling_->setSampler(*recommended.sampler);
+  // A model without a recommendation (a base Wan folder) must not keep a student's TDM sampler.
+  sampling_->setSampler(recommended.sampler.value_or(sampling::SamplerKind::UniPC));
   if (recommended.shift) sampling_->setShift(*recommended.shift);
   if (recommended.eta) sampling_->setEta(*recommended.eta);
   if (recommended.attention) attention_->setSettings(*recommended.attention);

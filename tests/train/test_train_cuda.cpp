@@ -206,6 +206,7 @@ void check_resume(train::ClipSource& source) {
   BLADE_CHECK(resume.worst <= limit, "resumed vs straight: {} exceeds 4 x the straight-vs-straight floor {:.3e} + "
               "1e-6", describe(resume), floor.worst);
   BLADE_CHECK(!wrong.exact_mismatches.empty(), "a resume from another generator state went unnoticed");
+  BLADE_CHECK(wrong.worst > limit, "a resume from another generator state ends within the limit ({:.3e})", wrong.worst);
   if (floor.worst == 0.0) {
     // Bit-exact kernels: a wrong generator state must show in the weights too, far above the limit.
     BLADE_CHECK(wrong.worst > 100.0 * limit, "a resume from another generator state differs by only {:.3e}",
