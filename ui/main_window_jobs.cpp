@@ -2,6 +2,7 @@
 
 #include "ui/main_window.h"
 
+#include "ui/compare_jobs.h"
 #include "ui/compare_view.h"
 #include "ui/engine_controller.h"
 #include "ui/generation_form.h"
@@ -66,21 +67,12 @@ quint64 MainWindow::generate() {
 
 quint64 MainWindow::compare() {
   try {
-    StudioJob blade = form_->takeJob();
-    form_->promptEditor()->remember(QString::fromStdString(blade.request.prompt));
-    if (blade.request.attention.backend == "dense") {
-      // The slider is at 0: compare against adaptive ASA, the method's own setting.
-      blade.request.attention.backend = "asa";
-      blade.request.attention.asa.fixed_sparsity.reset();
-      blade.label = describe_request(blade.request);
-    }
-    StudioJob dense = blade;
-    dense.request.attention = {};
-    dense.label = tr("%1 (compare)").arg(describe_request(dense.request));
-    blade.label = tr("%1 (compare)").arg(blade.label);
+    StudioJob job = form_->takeJob();
+    form_->promptEditor()->remember(QString::fromStdString(job.request.prompt));
+    auto jobs = make_compare_jobs(std::move(job));
     PendingCompare pending;
-    pending.dense_id = engine_->enqueue(std::move(dense));
-    pending.blade_id = engine_->enqueue(std::move(blade));
+    pending.dense_id = engine_->enqueue(std::move(jobs.dense));
+    pending.blade_id = engine_->enqueue(std::move(jobs.blade));
     compare_pending_ = pending;
     compare_->setWaiting(tr("Generating jobs #%1 (dense) and #%2 (BLADE)...").arg(pending.dense_id).arg(pending.blade_id));
     return pending.blade_id;

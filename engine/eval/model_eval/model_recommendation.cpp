@@ -65,6 +65,7 @@ ModelRecommendation read_recommendation(const fs::path& folder) {
 
   out.name = r.get<std::string>(blade, "name", "blade").value_or("");
   out.role = r.get<std::string>(blade, "role", "blade").value_or("");
+  out.teacher = r.get<std::string>(blade, "teacher", "blade").value_or("");
   if (blade.contains("recommended")) {
     const json& rec = blade.at("recommended");
     if (auto sampler = r.get<std::string>(rec, "sampler", "recommended")) {

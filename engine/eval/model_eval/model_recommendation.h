@@ -16,6 +16,7 @@ namespace blade::eval {
 struct ModelRecommendation {
   std::string name;  // "blade"."name", else empty
   std::string role;  // "teacher", "student", or empty
+  std::string teacher;  // a student's "blade"."teacher": the name of the model it was distilled from
   std::optional<sampling::SamplerKind> sampler;
   std::optional<int> steps;
   std::optional<double> guidance;
