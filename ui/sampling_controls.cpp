@@ -8,6 +8,21 @@
 #include <QSlider>
 
 namespace blade::ui {
+namespace {
+
+QDoubleSpinBox* spin_box(QWidget* parent, const char* name, double low, double high, double step, double value,
+                         const QString& tip) {
+  auto* box = new QDoubleSpinBox(parent);
+  box->setObjectName(QString::fromLatin1(name));
+  box->setRange(low, high);
+  box->setSingleStep(step);
+  box->setDecimals(2);
+  box->setValue(value);
+  box->setToolTip(tip);
+  return box;
+}
+
+}  // namespace
 
 SamplingControls::SamplingControls(QWidget* parent) : QWidget(parent) {
   steps_ = new QSlider(Qt::Horizontal, this);
@@ -17,33 +32,18 @@ SamplingControls::SamplingControls(QWidget* parent) : QWidget(parent) {
   steps_->setToolTip(tr("Denoising steps: distilled BLADE models need 4-8, the base model about 50"));
   steps_label_ = new QLabel(this);
   steps_label_->setMinimumWidth(steps_label_->fontMetrics().horizontalAdvance(QStringLiteral("50 ")));
-  guidance_ = new QDoubleSpinBox(this);
-  guidance_->setObjectName(QStringLiteral("guidance"));
-  guidance_->setRange(0.0, 20.0);
-  guidance_->setSingleStep(0.5);
-  guidance_->setDecimals(2);
-  guidance_->setValue(5.0);
-  guidance_->setToolTip(tr("Classifier-free guidance; 1 or less skips the negative pass (twice as fast)"));
+  guidance_ = spin_box(this, "guidance", 0.0, 20.0, 0.5, 5.0,
+                       tr("Classifier-free guidance; 1 or less skips the negative pass (twice as fast)"));
   sampler_ = new QComboBox(this);
   sampler_->setObjectName(QStringLiteral("sampler"));
   sampler_->addItem(tr("UniPC"), static_cast<int>(sampling::SamplerKind::UniPC));
   sampler_->addItem(tr("Euler"), static_cast<int>(sampling::SamplerKind::Euler));
   sampler_->addItem(tr("TDM (distilled students)"), static_cast<int>(sampling::SamplerKind::Tdm));
   sampler_->setToolTip(tr("TDM follows the timesteps a BLADE student was distilled at; UniPC suits the base model"));
-  shift_ = new QDoubleSpinBox(this);
-  shift_->setObjectName(QStringLiteral("shift"));
-  shift_->setRange(0.1, 100.0);
-  shift_->setSingleStep(0.5);
-  shift_->setDecimals(2);
-  shift_->setValue(3.0);
-  shift_->setToolTip(tr("Flow-matching schedule shift (the model folder's value is taken when it has one)"));
-  eta_ = new QDoubleSpinBox(this);
-  eta_->setObjectName(QStringLiteral("eta"));
-  eta_->setRange(0.0, 1.0);
-  eta_->setSingleStep(0.05);
-  eta_->setDecimals(2);
-  eta_->setValue(0.9);
-  eta_->setToolTip(tr("TDM: share of the predicted noise kept when re-noising between steps (the rest is fresh noise)"));
+  shift_ = spin_box(this, "shift", 0.1, 100.0, 0.5, 3.0,
+                    tr("Flow-matching schedule shift (the model folder's value is taken when it has one)"));
+  eta_ = spin_box(this, "eta", 0.0, 1.0, 0.05, 0.9,
+                  tr("TDM: share of the predicted noise kept when re-noising between steps (the rest is fresh noise)"));
 
   auto* steps_row = new QHBoxLayout;
   steps_row->addWidget(steps_, 1);

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace blade::train {
 
 void MiniModelConfig::validate() const {
@@ -68,34 +70,17 @@ MiniModelConfig blade_mini_config() {
   return c;
 }
 
-std::vector<std::string> model_config_differences(const MiniModelConfig& e, const MiniModelConfig& g) {
+// Field by field through to_json, so a field added to the config is compared without more code.
+// The vocabulary size follows the tokenizer and the DiT eps is not stored in model folders.
+std::vector<std::string> model_config_differences(const MiniModelConfig& expected, const MiniModelConfig& got) {
+  const auto e = to_json(expected).flatten(), g = to_json(got).flatten();
   std::vector<std::string> out;
-  auto check = [&](const char* field, const auto& expected, const auto& got) {
-    if (expected != got) out.push_back(fmt::format("{} expected {}, got {}", field, expected, got));
-  };
-  check("dit.in_channels", e.dit.in_channels, g.dit.in_channels);
-  check("dit.out_channels", e.dit.out_channels, g.dit.out_channels);
-  check("dit.dim", e.dit.dim, g.dit.dim);
-  check("dit.num_heads", e.dit.num_heads, g.dit.num_heads);
-  check("dit.head_dim", e.dit.head_dim, g.dit.head_dim);
-  check("dit.num_layers", e.dit.num_layers, g.dit.num_layers);
-  check("dit.ffn_dim", e.dit.ffn_dim, g.dit.ffn_dim);
-  check("dit.freq_dim", e.dit.freq_dim, g.dit.freq_dim);
-  check("dit.text_dim", e.dit.text_dim, g.dit.text_dim);
-  check("dit.patch", fmt::format("{}x{}x{}", e.dit.patch[0], e.dit.patch[1], e.dit.patch[2]),
-        fmt::format("{}x{}x{}", g.dit.patch[0], g.dit.patch[1], g.dit.patch[2]));
-  check("text.d_model", e.text.d_model, g.text.d_model);
-  check("text.num_heads", e.text.num_heads, g.text.num_heads);
-  check("text.d_kv", e.text.d_kv, g.text.d_kv);
-  check("text.d_ff", e.text.d_ff, g.text.d_ff);
-  check("text.num_layers", e.text.num_layers, g.text.num_layers);
-  check("text.num_buckets", e.text.num_buckets, g.text.num_buckets);
-  check("text.max_distance", e.text.max_distance, g.text.max_distance);
-  check("text.eps", e.text.eps, g.text.eps);
-  check("text_len", e.text_len, g.text_len);
-  check("clip (frames x height x width)", fmt::format("{}x{}x{}", e.clip.frames, e.clip.height, e.clip.width),
-        fmt::format("{}x{}x{}", g.clip.frames, g.clip.height, g.clip.width));
-  check("flow_shift", e.flow_shift, g.flow_shift);
+  for (const auto& [pointer, value] : e.items()) {
+    if (pointer == "/text/vocab_size" || pointer == "/dit/eps" || g.value(pointer, nlohmann::json()) == value) continue;
+    std::string field = pointer.substr(1);
+    std::replace(field.begin(), field.end(), '/', '.');
+    out.push_back(fmt::format("{} expected {}, got {}", field, value.dump(), g.value(pointer, nlohmann::json()).dump()));
+  }
   return out;
 }
 
