@@ -3,7 +3,9 @@
 //   blade_asa_cuda_bench [--tokens 32760] [--heads 12] [--dim 128] [--block 128] [--batch 1]
 //                        [--sparsity 0.5,0.8,0.9,0.95] [--pool 0] [--backward] [--probe] [--fp16]
 //                        [--repeats 20] [--key-tile 0|32|64] [--probe-variant 0|1|2]
-//                        [--backward-keys 0|64|128]
+//                        [--backward-keys 0|64|128] [--forward-kernel 0|1|2]
+// With the Hopper forward (the default on sm_90 at block size 128) the mma.sync forward is timed on
+// the same inputs too ("mma ms", "hopper x").
 
 #include "core/error.h"
 #include "kernels/asa_cuda_bench.h"
@@ -36,6 +38,7 @@ int main(int argc, char** argv) {
     else if (arg == "--repeats") shape.repeats = std::stoi(value());
     else if (arg == "--key-tile") blade::kernels::set_forward_key_tile(std::stoi(value()));
     else if (arg == "--probe-variant") blade::kernels::set_probe_variant(std::stoi(value()));
+    else if (arg == "--forward-kernel") shape.forward_kernel = std::stoi(value());
     else if (arg == "--backward-keys") blade::kernels::set_backward_key_tile(std::stoi(value()));
     else if (arg == "--backward") shape.backward = true;
     else if (arg == "--probe") shape.probe = true;
@@ -52,18 +55,19 @@ int main(int argc, char** argv) {
   try {
     fmt::print("shape B {} H {} L {} D {} block {} {} pool {}\n", shape.batch, shape.heads, shape.tokens, shape.dim,
                shape.block_size, shape.bf16 ? "bf16" : "fp16", shape.pool_tokens);
-    fmt::print("{:>8} {:>8} {:>10} {:>10} {:>10} {:>10} {:>9} {:>10} {:>10} {:>8} {:>12} {:>8}\n", "sparsity", "kept",
+    fmt::print("{:>8} {:>8} {:>10} {:>10} {:>10} {:>10} {:>9} {:>10} {:>10} {:>8} {:>12} {:>8} {:>8} {:>8}\n", "sparsity", "kept",
                "fwd ms", "fwd TF/s", "bwd ms", "bwd TF/s", "probe ms", "dense ms", "dense TF/s", "speedup",
-               "dense bwd ms", "bwd x");
+               "dense bwd ms", "bwd x", "mma ms", "hopper x");
     std::string card;
     for (double s : sparsities) {
       shape.sparsity = s;
       const auto r = blade::kernels::bench_block_sparse_cuda(shape);
       card = r.card;
-      fmt::print("{:>8.3f} {:>8.4f} {:>10.4f} {:>10.1f} {:>10.4f} {:>10.1f} {:>9.4f} {:>10.4f} {:>10.1f} {:>8.2f} {:>12.4f} {:>8.2f}\n",
+      fmt::print("{:>8.3f} {:>8.4f} {:>10.4f} {:>10.1f} {:>10.4f} {:>10.1f} {:>9.4f} {:>10.4f} {:>10.1f} {:>8.2f} {:>12.4f} {:>8.2f} {:>8.4f} {:>8.2f}\n",
                  s, r.kept_fraction, r.forward_ms, r.forward_tflops, r.backward_ms, r.backward_tflops, r.probe_ms,
                  r.dense_ms, r.dense_tflops, r.dense_ms > 0 ? r.dense_ms / r.forward_ms : 0.0, r.dense_backward_ms,
-                 r.backward_ms > 0 ? r.dense_backward_ms / r.backward_ms : 0.0);
+                 r.backward_ms > 0 ? r.dense_backward_ms / r.backward_ms : 0.0, r.mma_sync_forward_ms,
+                 r.mma_sync_forward_ms > 0 ? r.mma_sync_forward_ms / r.forward_ms : 0.0);
     }
     fmt::print("card: {}\n", card);
   } catch (const std::exception& e) {

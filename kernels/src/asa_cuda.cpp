@@ -7,6 +7,7 @@
 
 #include <ATen/cuda/CUDAContext.h>
 #include <c10/cuda/CUDAGuard.h>
+#include <torch/cuda.h>
 
 #include <algorithm>
 #include <atomic>
@@ -20,6 +21,7 @@ using detail::check_launch;
 using detail::kernel_ready;
 
 std::atomic<int> forward_key_tile{0};  // 0: the kernel's default for the shape
+std::atomic<int> forward_kernel{0};    // detail::ForwardKernel
 std::atomic<int> probe_variant{0};     // 0: default, 1: fused single kernel, 2: split scores + selection
 std::atomic<int> backward_key_tile{0};  // 0: default; 64 or 128 keys per thread block
 
@@ -74,6 +76,17 @@ void set_forward_key_tile(int keys) {
     fail(ErrorKind::InvalidArgument, "forward key tile must be 0 (default), 32 or 64, got {}", keys);
   }
   forward_key_tile = keys;
+}
+
+void set_forward_kernel(int kernel) {
+  if (kernel < 0 || kernel > 2) {
+    fail(ErrorKind::InvalidArgument, "forward kernel must be 0 (default), 1 (mma.sync) or 2 (Hopper), got {}", kernel);
+  }
+  forward_kernel = kernel;
+}
+
+bool hopper_forward_available(int64_t dim, int64_t block_size) {
+  return torch::cuda::is_available() && detail::sm90_forward_applies(static_cast<int>(dim), static_cast<int>(block_size));
 }
 
 void set_backward_key_tile(int keys) {
@@ -144,6 +157,7 @@ void block_sparse_forward_cuda_into(const torch::Tensor& q_in, const torch::Tens
   p.key_blocks = static_cast<int>(key_blocks);
   p.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(q.size(3))));
   p.key_tile = forward_key_tile.load();
+  p.kernel = static_cast<detail::ForwardKernel>(forward_kernel.load());
   check_launch(detail::launch_sparse_forward(p, detail::element_type(q), static_cast<int>(q.size(3)),
                                              static_cast<int>(block_size), at::cuda::getCurrentCUDAStream()),
                "block-sparse attention forward");

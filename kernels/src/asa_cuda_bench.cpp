@@ -88,10 +88,21 @@ SparseBenchResult bench_block_sparse_cuda(const SparseBenchShape& s) {
 
   const double attended = static_cast<double>(keep * s.block_size + global_count);
   const double forward_flop = 4.0 * s.batch * s.heads * static_cast<double>(s.tokens) * s.dim * attended;
+  set_forward_kernel(s.forward_kernel);
+  struct RestoreDefaultKernel {
+    ~RestoreDefaultKernel() { set_forward_kernel(0); }
+  } restore;
   SparseAttentionResult fwd;
   r.forward_ms = median_ms(s.warmup, s.repeats,
                            [&] { fwd = block_sparse_forward_cuda(q, k, v, offsets, indices, s.block_size, global); });
   r.forward_tflops = forward_flop / (r.forward_ms * 1e-3) / 1e12;
+  if (s.forward_kernel != 1 && hopper_forward_available(s.dim, s.block_size)) {
+    set_forward_kernel(1);
+    r.mma_sync_forward_ms = median_ms(s.warmup, s.repeats, [&] {
+      block_sparse_forward_cuda(q, k, v, offsets, indices, s.block_size, global);
+    });
+    set_forward_kernel(s.forward_kernel);
+  }
 
   if (s.backward) {
     const auto grad = torch::randn(shape, options);

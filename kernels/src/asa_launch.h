@@ -11,6 +11,10 @@ namespace blade::kernels::detail {
 
 enum class ElementType { BFloat16, Float16 };
 
+// Which forward kernel runs: the Hopper one (wgmma, block size 128 on an sm_90 GPU) where it applies
+// unless the mma.sync one is asked for; Hopper fails where it does not apply.
+enum class ForwardKernel { Auto, MmaSync, Hopper };
+
 // What a launcher returns: the first CUDA error (cudaSuccess if none) and the kernel it concerns.
 struct LaunchStatus {
   cudaError_t error = cudaSuccess;
@@ -35,7 +39,8 @@ struct SparseForwardParams {
   int query_blocks = 0;
   int key_blocks = 0;
   float scale = 0.0f;                 // 1 / sqrt(dim)
-  int key_tile = 0;                   // keys per tile, 32 or 64; 0: the default for the shape
+  int key_tile = 0;                   // mma.sync kernel: keys per tile, 32 or 64; 0: the default for the shape
+  ForwardKernel kernel = ForwardKernel::Auto;
 };
 
 struct SparseBackwardParams {
@@ -115,6 +120,9 @@ struct CompactIndexParams {
 
 LaunchStatus launch_sparse_forward(const SparseForwardParams& p, ElementType type, int dim, int block_size,
                                    cudaStream_t stream);
+// Whether the Hopper forward takes this head dim and block size on the current device.
+bool sm90_forward_applies(int dim, int block_size);
+LaunchStatus launch_sparse_forward_sm90(const SparseForwardParams& p, ElementType type, int dim, cudaStream_t stream);
 LaunchStatus launch_sparse_backward(const SparseBackwardParams& p, ElementType type, int dim, int block_size,
                                     cudaStream_t stream);
 LaunchStatus launch_transpose_index(const TransposeIndexParams& p, cudaStream_t stream);

@@ -266,6 +266,12 @@ LaunchStatus launch_typed(const SparseForwardParams& p, int dim, int block_size,
 LaunchStatus launch_sparse_forward(const SparseForwardParams& p, ElementType type, int dim, int block_size,
                                    cudaStream_t stream) {
   if (p.query_blocks == 0 || p.bh == 0) return {};
+  if (p.kernel != ForwardKernel::MmaSync) {
+    if (sm90_forward_applies(dim, block_size)) return launch_sparse_forward_sm90(p, type, dim, stream);
+    if (p.kernel == ForwardKernel::Hopper) {
+      return {cudaErrorInvalidValue, "sparse_forward_sm90_kernel (needs an sm_90 GPU, block size 128, head dim 64 or 128)"};
+    }
+  }
   return type == ElementType::BFloat16 ? launch_typed<__nv_bfloat16>(p, dim, block_size, stream)
                                        : launch_typed<__half>(p, dim, block_size, stream);
 }

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include <initializer_list>
 #include <random>
 
 using namespace blade;
@@ -84,10 +85,10 @@ void run_case(const Case& c) {
 }
 
 // Every dtype, head dim and block size: keep-all, random masks, Lq != Lk, ASA-GT, an empty row.
-void run_shape_matrix() {
+void run_shape_matrix(std::initializer_list<int64_t> blocks) {
   for (auto dtype : {torch::kBFloat16, torch::kFloat16}) {
     for (int64_t dim : {64, 128}) {
-      for (int64_t block : {64, 128}) {
+      for (int64_t block : blocks) {
         Case c;
         c.dtype = dtype;
         c.dim = dim;
@@ -140,13 +141,35 @@ void engine_dispatch_case(torch::Dtype dtype, int64_t pool) {
 int main() {
   if (!test::require_cuda()) return test::exit_code();
   torch::manual_seed(static_cast<uint64_t>(std::random_device{}()));
-  // Both key-tile widths of the forward kernel (each shape's default is one of them).
+  // The mma.sync kernel with both key-tile widths (each shape's default is one of them), then the
+  // Hopper kernel, which takes block size 128 on an sm_90 GPU.
+  kernels::set_forward_kernel(1);
   for (int key_tile : {32, 64}) {
     kernels::set_forward_key_tile(key_tile);
-    fmt::print("forward key tile {}\n", key_tile);
-    run_shape_matrix();
+    fmt::print("mma.sync forward, key tile {}\n", key_tile);
+    run_shape_matrix({64, 128});
   }
   kernels::set_forward_key_tile(0);
+  const bool hopper = kernels::hopper_forward_available(128, 128);
+  fmt::print("Hopper forward kernel on this GPU: {}\n", hopper ? "yes" : "no (not an sm_90 GPU)");
+  if (hopper) {
+    BLADE_CHECK(kernels::hopper_forward_available(64, 128) && !kernels::hopper_forward_available(128, 64),
+                "the Hopper forward takes head dims 64 and 128 at block size 128 only");
+    kernels::set_forward_kernel(2);
+    run_shape_matrix({128});
+  }
+  kernels::set_forward_kernel(0);
+  for (int64_t block : {64, 128}) {
+    Case long_rows;  // many kept tiles per row: the double buffering wraps several times
+    long_rows.dim = 128;
+    long_rows.block = block;
+    long_rows.batch = 1;
+    long_rows.heads = 2;
+    long_rows.lq = long_rows.lk = 2000;
+    long_rows.density = 0.7;
+    long_rows.pool = 30;
+    run_case(long_rows);
+  }
   Case many_heads;
   many_heads.dim = 128;
   many_heads.block = 128;

@@ -19,6 +19,7 @@ struct SparseBenchShape {
   bool backward = false;       // also time the backward
   bool probe = false;          // also time the probe (fixed-sparsity mode, 16 samples per block)
   bool dense_baseline = true;  // also time torch::scaled_dot_product_attention on the same shape
+  int forward_kernel = 0;      // set_forward_kernel's choice for this run (restored to 0 after)
   int warmup = 3;
   int repeats = 20;
   uint64_t seed = 0;
@@ -30,6 +31,7 @@ struct SparseBenchResult {
   double kept_fraction = 0.0;   // kept key blocks / all
   double forward_ms = 0.0;      // medians over repeats, CUDA events
   double forward_tflops = 0.0;  // 4 B H Lq D (kept keys + global) / time
+  double mma_sync_forward_ms = 0.0;  // the mma.sync forward on the same inputs, when the Hopper one ran above
   double backward_ms = 0.0;     // 0 when not asked for
   double backward_tflops = 0.0; // 2.5 x the forward's FLOPs / time
   double probe_ms = 0.0;        // 0 when not asked for (probe + selection + index)
@@ -41,8 +43,13 @@ struct SparseBenchResult {
 // Throws blade::Error (Unsupported) when CUDA or the shape is not available.
 SparseBenchResult bench_block_sparse_cuda(const SparseBenchShape& shape);
 
-// Tuning: keys per tile of the forward kernel (32 or 64; 0 restores the default for each shape).
+// Tuning: keys per tile of the mma.sync forward kernel (32 or 64; 0 restores the default for each shape).
 void set_forward_key_tile(int keys);
+// The forward kernel: 0 the Hopper (wgmma) kernel where it applies (block size 128 on an sm_90 GPU),
+// else mma.sync (the default); 1 always mma.sync; 2 always Hopper (launches fail where it does not apply).
+void set_forward_kernel(int kernel);
+// Whether the Hopper forward kernel runs for this head dim and block size on the current device.
+bool hopper_forward_available(int64_t dim, int64_t block_size);
 // Tuning: keys per thread block of the backward (64, or 128 with block size 128; 0: default).
 void set_backward_key_tile(int keys);
 // Tuning: the probe as one fused kernel (1) or a scores kernel plus a selection kernel (2); 0: default.
