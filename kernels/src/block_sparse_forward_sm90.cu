@@ -2,8 +2,7 @@
 // from shared memory for S = Q K^T, P from registers and V from shared memory for O += P V. Block
 // size 128 only: one thread block per (bh, query block) with two warpgroups of 64 query rows, one
 // key tile per kept key block (then the ASA-GT global tokens, 128 at a time, with their bias).
-// Tiles arrive by cp.async in the 128-byte swizzled layout that wgmma reads (wgmma.cuh), double
-// buffered.
+// Tiles arrive by cp.async in the 128-byte swizzled layout that wgmma reads (wgmma.cuh).
 
 #include "asa_launch.h"
 #include "tensor_core.cuh"
@@ -28,25 +27,48 @@ constexpr int kGroupBytes = 8 * kLineBytes;  // 8 swizzled rows: the stride byte
 template <int D>
 struct Sm90Config {
   static constexpr int ATOMS = D / 64;
-  static constexpr int TILE_BYTES = ATOMS * kAtomBytes;       // a [128][D] tile
-  static constexpr int SHARED_BYTES = 5 * TILE_BYTES + 1024;  // Q, 2 x (K, V), room to align to 1024
+  static constexpr int STAGES = 3;
+  static constexpr int TILE_BYTES = ATOMS * kAtomBytes;  // a [128][D] tile
+  static constexpr int SHARED_BYTES = (1 + 2 * STAGES) * TILE_BYTES + 1024;  // Q, stages x (K, V), room to align
 };
 
-// Copies rows [first, first + 128) of a row-major [*, D] matrix into a swizzled tile (D / 64
-// atoms); rows at or past `valid` are zero-filled.
+// This thread's share of copying rows [first, first + 128) of a row-major [*, D] matrix into a
+// swizzled tile (D / 64 atoms), rows at or past `valid` zero-filled. A thread always copies the same
+// 16-byte column of rows row0, row0 + ROWS_PER_PASS, ...; as ROWS_PER_PASS is a multiple of 8, the
+// swizzled position differs between them only by whole 8-row groups.
 template <int D, typename T>
-__device__ __forceinline__ void load_swizzled_tile(unsigned char* tile, const T* matrix, int64_t first, int valid,
-                                                   int thread) {
-  constexpr int chunks_per_row = D / 8;
-#pragma unroll
-  for (int i = thread; i < kRows * chunks_per_row; i += kThreads) {
-    const int row = i / chunks_per_row, chunk = i % chunks_per_row;
-    const int atom = chunk / 8, column = chunk % 8;
-    const bool ok = row < valid;
-    const T* src = matrix + (ok ? (first + row) * D + chunk * 8 : 0);
-    cp_async16(tile + atom * kAtomBytes + row * kLineBytes + ((column ^ (row & 7)) << 4), src, ok);
+struct TileCopy {
+  static constexpr int CHUNKS_PER_ROW = D / 8;
+  static constexpr int ROWS_PER_PASS = kThreads / CHUNKS_PER_ROW;
+  static constexpr int PASSES = kRows / ROWS_PER_PASS;
+  static_assert(ROWS_PER_PASS % 8 == 0, "the swizzle key must not change between passes");
+  int row0, column_elements;
+  uint32_t shared_offset;
+
+  __device__ __forceinline__ explicit TileCopy(int thread) {
+    const int chunk = thread % CHUNKS_PER_ROW;
+    row0 = thread / CHUNKS_PER_ROW;
+    column_elements = chunk * 8;
+    shared_offset = (chunk / 8) * kAtomBytes + row0 * kLineBytes + (((chunk % 8) ^ (row0 & 7)) << 4);
   }
-}
+
+  __device__ __forceinline__ void copy(uint32_t tile_address, const T* matrix, int64_t first, int valid) const {
+    const T* src = matrix + (first + row0) * D + column_elements;
+    const uint32_t dst = tile_address + shared_offset;
+    if (valid >= kRows) {
+#pragma unroll
+      for (int j = 0; j < PASSES; ++j) {
+        cp_async16_shared(dst + j * ROWS_PER_PASS * kLineBytes, src + j * ROWS_PER_PASS * D, 16);
+      }
+    } else {
+#pragma unroll
+      for (int j = 0; j < PASSES; ++j) {
+        const bool ok = row0 + j * ROWS_PER_PASS < valid;
+        cp_async16_shared(dst + j * ROWS_PER_PASS * kLineBytes, ok ? src + j * ROWS_PER_PASS * D : matrix, ok ? 16 : 0);
+      }
+    }
+  }
+};
 
 struct KeyTile {
   bool global;
@@ -54,16 +76,103 @@ struct KeyTile {
   int valid;
 };
 
-__device__ __forceinline__ KeyTile key_tile(const SparseForwardParams& p, int64_t first_entry, int sparse_tiles,
-                                            int t) {
+// The kept key block of sparse tile t (-1 for the global tiles after them). The kernel reads it two
+// tiles ahead of the tile's load, so no copy waits on the index.
+__device__ __forceinline__ int64_t kept_block(const SparseForwardParams& p, int64_t first_entry, int sparse_tiles, int t) {
+  return t < sparse_tiles ? p.indices[first_entry + t] : -1;
+}
+
+__device__ __forceinline__ KeyTile key_tile(const SparseForwardParams& p, int sparse_tiles, int t, int64_t block) {
   if (t < sparse_tiles) {
-    const int64_t first = p.indices[first_entry + t] * kKeys;
+    const int64_t first = block * kKeys;
     return {false, first, static_cast<int>(min64(kKeys, p.key_tokens - first))};
   }
   const int64_t first = static_cast<int64_t>(t - sparse_tiles) * kKeys;
   return {true, first, static_cast<int>(min64(kKeys, p.global_tokens - first))};
 }
 
+// Returns the factor that takes this thread's scores to log2 units. A full tile of kept keys keeps
+// its raw scores (the softmax scales them inside its exp2); a global tile (bias) or a tile past the
+// sequence's end (masked keys) is converted here, and the factor is then 1.
+__device__ __forceinline__ float prepare_scores(float (&s)[kKeys / 2], const SparseForwardParams& p,
+                                                const KeyTile& tile, float scale_log2, int quad) {
+  if (!tile.global && tile.valid >= kKeys) return scale_log2;
+#pragma unroll
+  for (int g = 0; g < kKeys / 8; ++g) {
+#pragma unroll
+    for (int e = 0; e < 2; ++e) {
+      const int col = g * 8 + 2 * quad + e;
+      const bool masked = col >= tile.valid;
+      const float bias = (!masked && tile.global) ? p.global_bias[tile.first + col] * kLog2e : 0.0f;
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        float& x = s[4 * g + 2 * h + e];
+        x = masked ? -INFINITY : x * scale_log2 + bias;
+      }
+    }
+  }
+  return 1.0f;
+}
+
+// Online softmax over one tile: s becomes exp2(scale s - new max) in place (m in log2 units);
+// alpha gets the factor that rescales what was accumulated before, per row half h.
+__device__ __forceinline__ void online_softmax(float (&s)[kKeys / 2], float scale, float (&m)[2], float (&l)[2],
+                                               float (&alpha)[2]) {
+#pragma unroll
+  for (int h = 0; h < 2; ++h) {
+    float tile_max = -INFINITY;
+#pragma unroll
+    for (int g = 0; g < kKeys / 8; ++g) tile_max = fmaxf(tile_max, fmaxf(s[4 * g + 2 * h], s[4 * g + 2 * h + 1]));
+    tile_max = quad_max(tile_max) * scale;  // scale > 0
+    const float m_new = fmaxf(m[h], tile_max);
+    const float m_use = m_new == -INFINITY ? 0.0f : m_new;  // a row with nothing seen yet stays 0
+    alpha[h] = fast_exp2(m[h] - m_use);
+    float row_sum = 0.0f;
+#pragma unroll
+    for (int g = 0; g < kKeys / 8; ++g) {
+      s[4 * g + 2 * h] = fast_exp2(fmaf(s[4 * g + 2 * h], scale, -m_use));
+      s[4 * g + 2 * h + 1] = fast_exp2(fmaf(s[4 * g + 2 * h + 1], scale, -m_use));
+      row_sum += s[4 * g + 2 * h] + s[4 * g + 2 * h + 1];
+    }
+    l[h] = l[h] * alpha[h] + row_sum;
+    m[h] = m_new;
+  }
+}
+
+// The accumulator layout of S is the register A layout of P (wgmma.cuh).
+template <typename T>
+__device__ __forceinline__ void pack_probabilities(const float (&s)[kKeys / 2], uint32_t (&a)[kKeys / 16][4]) {
+#pragma unroll
+  for (int kk = 0; kk < kKeys / 16; ++kk) {
+#pragma unroll
+    for (int i = 0; i < 4; ++i) a[kk][i] = MmaType<T>::pack(s[8 * kk + 2 * i], s[8 * kk + 2 * i + 1]);
+  }
+}
+
+// S = Q K^T for this warpgroup's 64 rows and the tile's 128 keys (issued, not waited for).
+template <typename T, int D>
+__device__ __forceinline__ void issue_scores(float (&s)[kKeys / 2], uint32_t q_address, uint32_t k_address) {
+#pragma unroll
+  for (int kk = 0; kk < D / 16; ++kk) {
+    const uint32_t offset = (kk / 4) * kAtomBytes + (kk % 4) * 32;
+    wgmma_ss<T, kKeys>(s, swizzled_descriptor(q_address + offset, 16, kGroupBytes),
+                       swizzled_descriptor(k_address + offset, 16, kGroupBytes), kk > 0);
+  }
+}
+
+// O += P V (issued, not waited for).
+template <typename T, int D>
+__device__ __forceinline__ void issue_values(float (&o)[D / 2], const uint32_t (&a)[kKeys / 16][4], uint32_t v_address) {
+#pragma unroll
+  for (int kk = 0; kk < kKeys / 16; ++kk) {
+    wgmma_rs_transposed_b<T, D>(o, a[kk], swizzled_descriptor(v_address + kk * 16 * kLineBytes, kAtomBytes, kGroupBytes),
+                                1);
+  }
+}
+
+// Tiles pass through a ring of three shared-memory stages: while the tensor cores compute S for tile
+// t and P V for tile t - 1, tile t + 1 is loading. The softmax of tile t runs while P V of t - 1 is
+// still on the tensor cores.
 template <typename T, int D>
 __global__ void __launch_bounds__(kThreads, 1) sparse_forward_sm90_kernel(const SparseForwardParams p) {
 #if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
@@ -72,8 +181,8 @@ __global__ void __launch_bounds__(kThreads, 1) sparse_forward_sm90_kernel(const 
   // The swizzle works on address bits, so every atom starts on a 1024-byte boundary.
   unsigned char* shared = shared_raw + ((1024 - (smem_address(shared_raw) & 1023)) & 1023);
   unsigned char* sq = shared;
-  auto keys_of = [&](int buffer) { return shared + (1 + 2 * buffer) * C::TILE_BYTES; };
-  auto values_of = [&](int buffer) { return shared + (2 + 2 * buffer) * C::TILE_BYTES; };
+  auto keys_of = [&](int stage) { return shared + (1 + 2 * stage) * C::TILE_BYTES; };
+  auto values_of = [&](int stage) { return shared + (2 + 2 * stage) * C::TILE_BYTES; };
 
   const int qb = blockIdx.x;
   const int64_t bh = blockIdx.y;
@@ -91,110 +200,87 @@ __global__ void __launch_bounds__(kThreads, 1) sparse_forward_sm90_kernel(const 
   const T* gv = p.global_v ? static_cast<const T*>(p.global_v) + bh * p.global_tokens * D : nullptr;
 
   const int64_t q_first = static_cast<int64_t>(qb) * kRows;
-  load_swizzled_tile<D>(sq, q, q_first, static_cast<int>(min64(kRows, p.query_tokens - q_first)), tid);
-  auto load_keys = [&](int t, int buffer) {
-    const KeyTile tile = key_tile(p, first_entry, sparse_tiles, t);
-    load_swizzled_tile<D>(keys_of(buffer), tile.global ? gk : k, tile.first, tile.valid, tid);
-    load_swizzled_tile<D>(values_of(buffer), tile.global ? gv : v, tile.first, tile.valid, tid);
+  const TileCopy<D, T> copier(tid);
+  copier.copy(smem_address(sq), q, q_first, static_cast<int>(min64(kRows, p.query_tokens - q_first)));
+  auto load_tile = [&](int t, int64_t block) {
+    const KeyTile tile = key_tile(p, sparse_tiles, t, block);
+    copier.copy(smem_address(keys_of(t % C::STAGES)), tile.global ? gk : k, tile.first, tile.valid);
+    copier.copy(smem_address(values_of(t % C::STAGES)), tile.global ? gv : v, tile.first, tile.valid);
   };
-  if (total_tiles > 0) load_keys(0, 0);
+  // Kept blocks of tile t (this_block) and t + 1 (next_block) in the loop below.
+  int64_t this_block = kept_block(p, first_entry, sparse_tiles, 0);
+  int64_t next_block = kept_block(p, first_entry, sparse_tiles, 1);
+  if (total_tiles > 0) load_tile(0, this_block);
+  cp_async_commit();
+  if (total_tiles > 1) load_tile(1, next_block);
   cp_async_commit();
 
   // Accumulator rows of this thread: 16 warp + lane / 4 (+ 8) of the warpgroup's 64.
   float o[D / 2];
 #pragma unroll
   for (int i = 0; i < D / 2; ++i) o[i] = 0.0f;
-  float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.0f, 0.0f};
+  float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.0f, 0.0f}, alpha[2];
+  float s[kKeys / 2];
+  uint32_t a[kKeys / 16][4];
   const float scale_log2 = p.scale * kLog2e;
   const int quad = lane % 4;
   const uint32_t q_address = smem_address(sq) + warpgroup * 64 * kLineBytes;
+  auto k_address = [&](int t) { return smem_address(keys_of(t % C::STAGES)); };
+  auto v_address = [&](int t) { return smem_address(values_of(t % C::STAGES)); };
 
-  for (int t = 0; t < total_tiles; ++t) {
-    const int buffer = t & 1;
-    if (t + 1 < total_tiles) {
-      load_keys(t + 1, buffer ^ 1);
-      cp_async_commit();
-      cp_async_wait<1>();
-    } else {
-      cp_async_wait<0>();
-    }
+  if (total_tiles > 0) {
+    cp_async_wait<1>();  // Q and tile 0
     fence_shared_for_async_proxy();
     __syncthreads();
-    const uint32_t k_address = smem_address(keys_of(buffer)), v_address = smem_address(values_of(buffer));
-
-    float s[kKeys / 2];
     wgmma_fence();
-#pragma unroll
-    for (int kk = 0; kk < D / 16; ++kk) {
-      const uint32_t offset = (kk / 4) * kAtomBytes + (kk % 4) * 32;
-      wgmma_ss<T, kKeys>(s, swizzled_descriptor(q_address + offset, 16, kGroupBytes),
-                         swizzled_descriptor(k_address + offset, 16, kGroupBytes), kk > 0);
-    }
+    issue_scores<T, D>(s, q_address, k_address(0));
     wgmma_commit();
     wgmma_wait<0>();
     pin_registers(s);
+    const float scale = prepare_scores(s, p, key_tile(p, sparse_tiles, 0, this_block), scale_log2, quad);
+    online_softmax(s, scale, m, l, alpha);
+    pack_probabilities<T>(s, a);
+  }
+  this_block = next_block;
+  next_block = kept_block(p, first_entry, sparse_tiles, 2);
+  for (int t = 1; t < total_tiles; ++t) {
+    cp_async_wait<0>();  // tile t, issued one iteration ago
+    fence_shared_for_async_proxy();
+    __syncthreads();     // tile t is visible, and everyone is done with the stage of tile t - 2
+    if (t + 1 < total_tiles) load_tile(t + 1, next_block);
+    cp_async_commit();
+    const int64_t block_after_next = kept_block(p, first_entry, sparse_tiles, t + 2);
 
-    const KeyTile tile = key_tile(p, first_entry, sparse_tiles, t);
-#pragma unroll
-    for (int g = 0; g < kKeys / 8; ++g) {
-#pragma unroll
-      for (int e = 0; e < 2; ++e) {
-        const int col = g * 8 + 2 * quad + e;
-        const bool masked = col >= tile.valid;
-        const float bias = (!masked && tile.global) ? p.global_bias[tile.first + col] * kLog2e : 0.0f;
-#pragma unroll
-        for (int h = 0; h < 2; ++h) {
-          float& x = s[4 * g + 2 * h + e];
-          x = masked ? -INFINITY : x * scale_log2 + bias;
-        }
-      }
-    }
-
-#pragma unroll
-    for (int h = 0; h < 2; ++h) {
-      float tile_max = -INFINITY;
-#pragma unroll
-      for (int g = 0; g < kKeys / 8; ++g) tile_max = fmaxf(tile_max, fmaxf(s[4 * g + 2 * h], s[4 * g + 2 * h + 1]));
-      tile_max = quad_max(tile_max);
-      const float m_new = fmaxf(m[h], tile_max);
-      const float m_use = m_new == -INFINITY ? 0.0f : m_new;  // a row with nothing seen yet stays 0
-      const float alpha = fast_exp2(m[h] - m_use);
-      float row_sum = 0.0f;
-#pragma unroll
-      for (int g = 0; g < kKeys / 8; ++g) {
-        s[4 * g + 2 * h] = fast_exp2(s[4 * g + 2 * h] - m_use);
-        s[4 * g + 2 * h + 1] = fast_exp2(s[4 * g + 2 * h + 1] - m_use);
-        row_sum += s[4 * g + 2 * h] + s[4 * g + 2 * h + 1];
-      }
-      l[h] = l[h] * alpha + row_sum;
-      m[h] = m_new;
-#pragma unroll
-      for (int n = 0; n < D / 8; ++n) {
-        o[4 * n + 2 * h] *= alpha;
-        o[4 * n + 2 * h + 1] *= alpha;
-      }
-    }
-
-    // O += P V: the accumulator layout of S is the register A layout of P.
-    uint32_t a[kKeys / 16][4];
-#pragma unroll
-    for (int kk = 0; kk < kKeys / 16; ++kk) {
-      a[kk][0] = MmaType<T>::pack(s[8 * kk + 0], s[8 * kk + 1]);
-      a[kk][1] = MmaType<T>::pack(s[8 * kk + 2], s[8 * kk + 3]);
-      a[kk][2] = MmaType<T>::pack(s[8 * kk + 4], s[8 * kk + 5]);
-      a[kk][3] = MmaType<T>::pack(s[8 * kk + 6], s[8 * kk + 7]);
-    }
-    pin_registers(o);
     wgmma_fence();
+    issue_scores<T, D>(s, q_address, k_address(t));
+    wgmma_commit();
+    issue_values<T, D>(o, a, v_address(t - 1));
+    wgmma_commit();
+    wgmma_wait<1>();
+    pin_registers(s);
+    const float scale = prepare_scores(s, p, key_tile(p, sparse_tiles, t, this_block), scale_log2, quad);
+    online_softmax(s, scale, m, l, alpha);
+    wgmma_wait<0>();
+    pin_registers(o);
+    pin_registers(a);
 #pragma unroll
-    for (int kk = 0; kk < kKeys / 16; ++kk) {
-      wgmma_rs_transposed_b<T, D>(o, a[kk], swizzled_descriptor(v_address + kk * 16 * kLineBytes, kAtomBytes, kGroupBytes),
-                                  1);
+    for (int n = 0; n < D / 8; ++n) {
+      o[4 * n] *= alpha[0];
+      o[4 * n + 1] *= alpha[0];
+      o[4 * n + 2] *= alpha[1];
+      o[4 * n + 3] *= alpha[1];
     }
+    pack_probabilities<T>(s, a);
+    this_block = next_block;
+    next_block = block_after_next;
+  }
+  if (total_tiles > 0) {
+    wgmma_fence();
+    issue_values<T, D>(o, a, v_address(total_tiles - 1));
     wgmma_commit();
     wgmma_wait<0>();
     pin_registers(o);
-    __syncthreads();  // both warpgroups are done with this buffer before it is refilled
+    pin_registers(a);
   }
   cp_async_wait<0>();
 

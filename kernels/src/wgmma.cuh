@@ -48,6 +48,16 @@ __device__ __forceinline__ void pin_registers(float (&d)[N]) {
   for (int i = 0; i < N; ++i) asm volatile("" : "+f"(d[i])::"memory");
 }
 
+// The same for A fragments in registers, which an issued wgmma reads until it completes.
+template <int N>
+__device__ __forceinline__ void pin_registers(uint32_t (&a)[N][4]) {
+#pragma unroll
+  for (int i = 0; i < N; ++i) {
+#pragma unroll
+    for (int j = 0; j < 4; ++j) asm volatile("" : "+r"(a[i][j])::"memory");
+  }
+}
+
 // d (+)= A B, A [64 x 16] and B [16 x N] from shared memory, both K-major.
 template <typename T, int N>
 __device__ void wgmma_ss(float (&d)[N / 2], uint64_t a, uint64_t b, int accumulate);
