@@ -267,9 +267,12 @@ LaunchStatus launch_sparse_forward(const SparseForwardParams& p, ElementType typ
                                    cudaStream_t stream) {
   if (p.query_blocks == 0 || p.bh == 0) return {};
   if (p.kernel != ForwardKernel::MmaSync) {
-    if (sm90_forward_applies(dim, block_size)) return launch_sparse_forward_sm90(p, type, dim, stream);
+    if (sm90_forward_applies(dim, block_size) && sm90_forward_inputs_aligned(p)) {
+      return launch_sparse_forward_sm90(p, type, dim, stream);
+    }
     if (p.kernel == ForwardKernel::Hopper) {
-      return {cudaErrorInvalidValue, "sparse_forward_sm90_kernel (needs an sm_90 GPU, block size 128, head dim 64 or 128)"};
+      return {cudaErrorInvalidValue,
+              "sparse_forward_sm90_kernel (needs an sm_90 GPU, block size 128, head dim 64 or 128, 16-byte aligned inputs)"};
     }
   }
   return type == ElementType::BFloat16 ? launch_typed<__nv_bfloat16>(p, dim, block_size, stream)

@@ -1,14 +1,20 @@
-// Block-sparse flash-attention forward for Hopper (sm_90a): warpgroup MMA (wgmma) with Q and K
-// from shared memory for S = Q K^T, P from registers and V from shared memory for O += P V. Block
-// size 128 only: one thread block per (bh, query block) with two warpgroups of 64 query rows, one
-// key tile per kept key block (then the ASA-GT global tokens, 128 at a time, with their bias).
-// Tiles arrive by cp.async in the 128-byte swizzled layout that wgmma reads (wgmma.cuh).
+// Block-sparse flash-attention forward for Hopper (sm_90a), warp-specialised as FlashAttention-3:
+// a producer warp streams the tiles with the tensor memory accelerator (TMA) into a ring of shared-
+// memory stages, and two consumer warpgroups of 64 query rows each compute S = Q K^T with wgmma
+// (Q and K from shared memory) and O += P V (P from registers, V from shared memory). Block size
+// 128 only: one thread block per (bh, query block), one key tile per kept key block, then the
+// ASA-GT global tokens, 128 at a time, with their bias. Stages are handed over with mbarriers, so
+// the two consumer warpgroups never wait for each other.
 
 #include "asa_launch.h"
 #include "tensor_core.cuh"
+#include "tma.cuh"
 #include "wgmma.cuh"
 
+#include <cuda.h>
+
 #include <cmath>
+#include <cstdint>
 
 namespace blade::kernels::detail {
 namespace {
@@ -17,57 +23,31 @@ using namespace blade::kernels::device;
 
 constexpr float kLog2e = 1.4426950408889634f;
 constexpr float kLn2 = 0.6931471805599453f;
-constexpr int kRows = 128;                  // query rows per thread block = the block size
-constexpr int kKeys = 128;                  // keys per tile = one kept block
-constexpr int kThreads = 256;               // two warpgroups
-constexpr int kAtomBytes = kRows * 128;     // one [128][64] swizzled atom of 16-bit elements
+constexpr int kRows = 128;                   // query rows per thread block = the block size
+constexpr int kKeys = 128;                   // keys per tile = one kept block
+constexpr int kThreads = 384;                // producer warpgroup + two consumer warpgroups
+constexpr int kConsumerThreads = 256;
+constexpr int kProducerRegisters = 24;       // setmaxnreg: 128 x 24 + 256 x 240 <= 65,536
+constexpr int kConsumerRegisters = 240;
+constexpr int kAtomColumns = 64;             // 16-bit elements per 128-byte swizzled line
+constexpr int kAtomBytes = kRows * 128;      // one [128][64] swizzled atom (a TMA box)
 constexpr int kLineBytes = 128;
 constexpr int kGroupBytes = 8 * kLineBytes;  // 8 swizzled rows: the stride byte offset
 
 template <int D>
 struct Sm90Config {
-  static constexpr int ATOMS = D / 64;
+  static constexpr int ATOMS = D / kAtomColumns;
   static constexpr int STAGES = 3;
   static constexpr int TILE_BYTES = ATOMS * kAtomBytes;  // a [128][D] tile
-  static constexpr int SHARED_BYTES = (1 + 2 * STAGES) * TILE_BYTES + 1024;  // Q, stages x (K, V), room to align
+  static constexpr int BARRIER_BYTES = 8 * (1 + 2 * STAGES);
+  // Q, stages x (K, V), the barriers, room to align the tiles to 1024 bytes.
+  static constexpr int SHARED_BYTES = (1 + 2 * STAGES) * TILE_BYTES + BARRIER_BYTES + 1024;
 };
 
-// This thread's share of copying rows [first, first + 128) of a row-major [*, D] matrix into a
-// swizzled tile (D / 64 atoms), rows at or past `valid` zero-filled. A thread always copies the same
-// 16-byte column of rows row0, row0 + ROWS_PER_PASS, ...; as ROWS_PER_PASS is a multiple of 8, the
-// swizzled position differs between them only by whole 8-row groups.
-template <int D, typename T>
-struct TileCopy {
-  static constexpr int CHUNKS_PER_ROW = D / 8;
-  static constexpr int ROWS_PER_PASS = kThreads / CHUNKS_PER_ROW;
-  static constexpr int PASSES = kRows / ROWS_PER_PASS;
-  static_assert(ROWS_PER_PASS % 8 == 0, "the swizzle key must not change between passes");
-  int row0, column_elements;
-  uint32_t shared_offset;
-
-  __device__ __forceinline__ explicit TileCopy(int thread) {
-    const int chunk = thread % CHUNKS_PER_ROW;
-    row0 = thread / CHUNKS_PER_ROW;
-    column_elements = chunk * 8;
-    shared_offset = (chunk / 8) * kAtomBytes + row0 * kLineBytes + (((chunk % 8) ^ (row0 & 7)) << 4);
-  }
-
-  __device__ __forceinline__ void copy(uint32_t tile_address, const T* matrix, int64_t first, int valid) const {
-    const T* src = matrix + (first + row0) * D + column_elements;
-    const uint32_t dst = tile_address + shared_offset;
-    if (valid >= kRows) {
-#pragma unroll
-      for (int j = 0; j < PASSES; ++j) {
-        cp_async16_shared(dst + j * ROWS_PER_PASS * kLineBytes, src + j * ROWS_PER_PASS * D, 16);
-      }
-    } else {
-#pragma unroll
-      for (int j = 0; j < PASSES; ++j) {
-        const bool ok = row0 + j * ROWS_PER_PASS < valid;
-        cp_async16_shared(dst + j * ROWS_PER_PASS * kLineBytes, ok ? src + j * ROWS_PER_PASS * D : matrix, ok ? 16 : 0);
-      }
-    }
-  }
+// Tensor maps of q, k, v and the global keys / values, each seen as [bh][tokens][D] with boxes of
+// [1][128][64]: rows past a head's tokens arrive as zeros.
+struct ForwardMaps {
+  CUtensorMap q, k, v, global_k, global_v;
 };
 
 struct KeyTile {
@@ -76,8 +56,7 @@ struct KeyTile {
   int valid;
 };
 
-// The kept key block of sparse tile t (-1 for the global tiles after them). The kernel reads it two
-// tiles ahead of the tile's load, so no copy waits on the index.
+// The kept key block of sparse tile t (-1 for the global tiles after them).
 __device__ __forceinline__ int64_t kept_block(const SparseForwardParams& p, int64_t first_entry, int sparse_tiles, int t) {
   return t < sparse_tiles ? p.indices[first_entry + t] : -1;
 }
@@ -170,51 +149,67 @@ __device__ __forceinline__ void issue_values(float (&o)[D / 2], const uint32_t (
   }
 }
 
-// Tiles pass through a ring of three shared-memory stages: while the tensor cores compute S for tile
-// t and P V for tile t - 1, tile t + 1 is loading. The softmax of tile t runs while P V of t - 1 is
-// still on the tensor cores.
 template <typename T, int D>
-__global__ void __launch_bounds__(kThreads, 1) sparse_forward_sm90_kernel(const SparseForwardParams p) {
+__global__ void __launch_bounds__(kThreads, 1)
+    sparse_forward_sm90_kernel(const SparseForwardParams p, const __grid_constant__ ForwardMaps maps) {
 #if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
   using C = Sm90Config<D>;
   extern __shared__ unsigned char shared_raw[];
   // The swizzle works on address bits, so every atom starts on a 1024-byte boundary.
-  unsigned char* shared = shared_raw + ((1024 - (smem_address(shared_raw) & 1023)) & 1023);
-  unsigned char* sq = shared;
-  auto keys_of = [&](int stage) { return shared + (1 + 2 * stage) * C::TILE_BYTES; };
-  auto values_of = [&](int stage) { return shared + (2 + 2 * stage) * C::TILE_BYTES; };
+  const uint32_t base = smem_address(shared_raw) + ((1024 - (smem_address(shared_raw) & 1023)) & 1023);
+  const uint32_t q_tile = base;
+  auto keys_of = [&](int stage) { return base + (1 + 2 * stage) * C::TILE_BYTES; };
+  auto values_of = [&](int stage) { return base + (2 + 2 * stage) * C::TILE_BYTES; };
+  const uint32_t barriers = base + (1 + 2 * C::STAGES) * C::TILE_BYTES;
+  const uint32_t q_full = barriers;
+  auto full = [&](int stage) { return barriers + 8 * (1 + stage); };                // tile landed
+  auto empty = [&](int stage) { return barriers + 8 * (1 + C::STAGES + stage); };  // tile consumed
 
   const int qb = blockIdx.x;
-  const int64_t bh = blockIdx.y;
-  const int tid = threadIdx.x, warpgroup = tid / 128, warp = (tid % 128) / 32, lane = tid % 32;
-  const int64_t row = bh * p.query_blocks + qb;
+  const int bh = blockIdx.y;
+  const int tid = threadIdx.x, warpgroup = tid / 128;
+  const int64_t row = static_cast<int64_t>(bh) * p.query_blocks + qb;
   const int64_t first_entry = p.offsets[row];
   const int sparse_tiles = static_cast<int>(p.offsets[row + 1] - first_entry);
   const int global_tiles = p.global_k ? (p.global_tokens + kKeys - 1) / kKeys : 0;
   const int total_tiles = sparse_tiles + global_tiles;
 
-  const T* q = static_cast<const T*>(p.q) + bh * p.query_tokens * D;
-  const T* k = static_cast<const T*>(p.k) + bh * p.key_tokens * D;
-  const T* v = static_cast<const T*>(p.v) + bh * p.key_tokens * D;
-  const T* gk = p.global_k ? static_cast<const T*>(p.global_k) + bh * p.global_tokens * D : nullptr;
-  const T* gv = p.global_v ? static_cast<const T*>(p.global_v) + bh * p.global_tokens * D : nullptr;
+  if (tid == 0) {
+    mbarrier_init(q_full, 1);
+    for (int stage = 0; stage < C::STAGES; ++stage) {
+      mbarrier_init(full(stage), 1);
+      mbarrier_init(empty(stage), kConsumerThreads);
+    }
+    fence_barrier_init();
+  }
+  __syncthreads();
 
-  const int64_t q_first = static_cast<int64_t>(qb) * kRows;
-  const TileCopy<D, T> copier(tid);
-  copier.copy(smem_address(sq), q, q_first, static_cast<int>(min64(kRows, p.query_tokens - q_first)));
-  auto load_tile = [&](int t, int64_t block) {
-    const KeyTile tile = key_tile(p, sparse_tiles, t, block);
-    copier.copy(smem_address(keys_of(t % C::STAGES)), tile.global ? gk : k, tile.first, tile.valid);
-    copier.copy(smem_address(values_of(t % C::STAGES)), tile.global ? gv : v, tile.first, tile.valid);
-  };
-  // Kept blocks of tile t (this_block) and t + 1 (next_block) in the loop below.
-  int64_t this_block = kept_block(p, first_entry, sparse_tiles, 0);
-  int64_t next_block = kept_block(p, first_entry, sparse_tiles, 1);
-  if (total_tiles > 0) load_tile(0, this_block);
-  cp_async_commit();
-  if (total_tiles > 1) load_tile(1, next_block);
-  cp_async_commit();
+  if (warpgroup == 0) {
+    release_registers<kProducerRegisters>();
+    if (tid != 0) return;
+    // The producer: Q, then every tile once its stage has been consumed.
+    mbarrier_arrive_expect_bytes(q_full, C::TILE_BYTES);
+    for (int atom = 0; atom < C::ATOMS; ++atom) {
+      tma_load_3d(q_tile + atom * kAtomBytes, &maps.q, atom * kAtomColumns, qb * kRows, bh, q_full);
+    }
+    for (int t = 0; t < total_tiles; ++t) {
+      const int stage = t % C::STAGES;
+      if (t >= C::STAGES) mbarrier_wait(empty(stage), ((t / C::STAGES) - 1) & 1);
+      const KeyTile tile = key_tile(p, sparse_tiles, t, kept_block(p, first_entry, sparse_tiles, t));
+      const CUtensorMap* key_map = tile.global ? &maps.global_k : &maps.k;
+      const CUtensorMap* value_map = tile.global ? &maps.global_v : &maps.v;
+      mbarrier_arrive_expect_bytes(full(stage), 2 * C::TILE_BYTES);
+      for (int atom = 0; atom < C::ATOMS; ++atom) {
+        const int row0 = static_cast<int>(tile.first);
+        tma_load_3d(keys_of(stage) + atom * kAtomBytes, key_map, atom * kAtomColumns, row0, bh, full(stage));
+        tma_load_3d(values_of(stage) + atom * kAtomBytes, value_map, atom * kAtomColumns, row0, bh, full(stage));
+      }
+    }
+    return;
+  }
 
+  claim_registers<kConsumerRegisters>();
+  const int consumer = warpgroup - 1, warp = (tid % 128) / 32, lane = tid % 32;
   // Accumulator rows of this thread: 16 warp + lane / 4 (+ 8) of the warpgroup's 64.
   float o[D / 2];
 #pragma unroll
@@ -224,45 +219,41 @@ __global__ void __launch_bounds__(kThreads, 1) sparse_forward_sm90_kernel(const 
   uint32_t a[kKeys / 16][4];
   const float scale_log2 = p.scale * kLog2e;
   const int quad = lane % 4;
-  const uint32_t q_address = smem_address(sq) + warpgroup * 64 * kLineBytes;
-  auto k_address = [&](int t) { return smem_address(keys_of(t % C::STAGES)); };
-  auto v_address = [&](int t) { return smem_address(values_of(t % C::STAGES)); };
+  const uint32_t q_address = q_tile + consumer * 64 * kLineBytes;
+  mbarrier_wait(q_full, 0);
 
+  int64_t block_of_tile = kept_block(p, first_entry, sparse_tiles, 0);  // read one tile ahead of its use
   if (total_tiles > 0) {
-    cp_async_wait<1>();  // Q and tile 0
-    fence_shared_for_async_proxy();
-    __syncthreads();
+    mbarrier_wait(full(0), 0);
     wgmma_fence();
-    issue_scores<T, D>(s, q_address, k_address(0));
+    issue_scores<T, D>(s, q_address, keys_of(0));
     wgmma_commit();
     wgmma_wait<0>();
     pin_registers(s);
-    const float scale = prepare_scores(s, p, key_tile(p, sparse_tiles, 0, this_block), scale_log2, quad);
+    const float scale = prepare_scores(s, p, key_tile(p, sparse_tiles, 0, block_of_tile), scale_log2, quad);
     online_softmax(s, scale, m, l, alpha);
     pack_probabilities<T>(s, a);
   }
-  this_block = next_block;
-  next_block = kept_block(p, first_entry, sparse_tiles, 2);
+  block_of_tile = kept_block(p, first_entry, sparse_tiles, 1);
+  // While the tensor cores compute S of tile t and P V of tile t - 1, the softmax of tile t runs as
+  // soon as S is there; the stage of tile t - 1 goes back to the producer once its P V is done.
   for (int t = 1; t < total_tiles; ++t) {
-    cp_async_wait<0>();  // tile t, issued one iteration ago
-    fence_shared_for_async_proxy();
-    __syncthreads();     // tile t is visible, and everyone is done with the stage of tile t - 2
-    if (t + 1 < total_tiles) load_tile(t + 1, next_block);
-    cp_async_commit();
-    const int64_t block_after_next = kept_block(p, first_entry, sparse_tiles, t + 2);
-
+    const int stage = t % C::STAGES, previous = (t - 1) % C::STAGES;
+    const int64_t block_of_next_tile = kept_block(p, first_entry, sparse_tiles, t + 1);
+    mbarrier_wait(full(stage), (t / C::STAGES) & 1);
     wgmma_fence();
-    issue_scores<T, D>(s, q_address, k_address(t));
+    issue_scores<T, D>(s, q_address, keys_of(stage));
     wgmma_commit();
-    issue_values<T, D>(o, a, v_address(t - 1));
+    issue_values<T, D>(o, a, values_of(previous));
     wgmma_commit();
     wgmma_wait<1>();
     pin_registers(s);
-    const float scale = prepare_scores(s, p, key_tile(p, sparse_tiles, t, this_block), scale_log2, quad);
+    const float scale = prepare_scores(s, p, key_tile(p, sparse_tiles, t, block_of_tile), scale_log2, quad);
     online_softmax(s, scale, m, l, alpha);
     wgmma_wait<0>();
     pin_registers(o);
     pin_registers(a);
+    mbarrier_arrive(empty(previous));
 #pragma unroll
     for (int n = 0; n < D / 8; ++n) {
       o[4 * n] *= alpha[0];
@@ -271,26 +262,25 @@ __global__ void __launch_bounds__(kThreads, 1) sparse_forward_sm90_kernel(const 
       o[4 * n + 3] *= alpha[1];
     }
     pack_probabilities<T>(s, a);
-    this_block = next_block;
-    next_block = block_after_next;
+    block_of_tile = block_of_next_tile;
   }
   if (total_tiles > 0) {
     wgmma_fence();
-    issue_values<T, D>(o, a, v_address(total_tiles - 1));
+    issue_values<T, D>(o, a, values_of((total_tiles - 1) % C::STAGES));
     wgmma_commit();
     wgmma_wait<0>();
     pin_registers(o);
     pin_registers(a);
   }
-  cp_async_wait<0>();
 
-  T* out = static_cast<T*>(p.out) + bh * p.query_tokens * D;
-  float* lse = p.lse + bh * p.query_tokens;
+  T* out = static_cast<T*>(p.out) + static_cast<int64_t>(bh) * p.query_tokens * D;
+  float* lse = p.lse + static_cast<int64_t>(bh) * p.query_tokens;
+  const int64_t q_first = static_cast<int64_t>(qb) * kRows;
 #pragma unroll
   for (int h = 0; h < 2; ++h) {
     const float total = quad_sum(l[h]);
     const float inverse = total > 0.0f ? 1.0f / total : 0.0f;  // a row that attends nothing: 0, LSE -inf
-    const int64_t r = q_first + warpgroup * 64 + warp * 16 + lane / 4 + 8 * h;
+    const int64_t r = q_first + consumer * 64 + warp * 16 + lane / 4 + 8 * h;
     if (r < p.query_tokens) {
 #pragma unroll
       for (int n = 0; n < D / 8; ++n) {
@@ -304,15 +294,57 @@ __global__ void __launch_bounds__(kThreads, 1) sparse_forward_sm90_kernel(const 
 #endif
 }
 
+using EncodeTiled = CUresult (*)(CUtensorMap*, CUtensorMapDataType, cuuint32_t, void*, const cuuint64_t*,
+                                 const cuuint64_t*, const cuuint32_t*, const cuuint32_t*, CUtensorMapInterleave,
+                                 CUtensorMapSwizzle, CUtensorMapL2promotion, CUtensorMapFloatOOBfill);
+
+// The driver's cuTensorMapEncodeTiled through the runtime, so nothing links libcuda directly.
+EncodeTiled encode_tiled() {
+  static const EncodeTiled function = [] {
+    void* address = nullptr;
+    cudaDriverEntryPointQueryResult found{};
+    if (cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &address, 12000, cudaEnableDefault, &found) !=
+            cudaSuccess ||
+        found != cudaDriverEntryPointSuccess) {
+      return static_cast<EncodeTiled>(nullptr);
+    }
+    return reinterpret_cast<EncodeTiled>(address);
+  }();
+  return function;
+}
+
+// A [bh][tokens][D] map with [1][128][64] boxes in the 128-byte swizzle; an unused (null) tensor
+// gets a map of q's shape that is never read.
+bool encode_map(CUtensorMap& map, const void* data, int64_t bh, int tokens, int dim) {
+  const EncodeTiled encode = encode_tiled();
+  if (encode == nullptr || tokens <= 0) return false;
+  const cuuint64_t sizes[3] = {static_cast<cuuint64_t>(dim), static_cast<cuuint64_t>(tokens),
+                               static_cast<cuuint64_t>(bh)};
+  const cuuint64_t strides[2] = {static_cast<cuuint64_t>(dim) * 2, static_cast<cuuint64_t>(tokens) * dim * 2};
+  const cuuint32_t box[3] = {kAtomColumns, kRows, 1};
+  const cuuint32_t element_strides[3] = {1, 1, 1};
+  return encode(&map, CU_TENSOR_MAP_DATA_TYPE_UINT16, 3, const_cast<void*>(data), sizes, strides, box,
+                element_strides, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
+                CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
+}
+
 template <typename T, int D>
 LaunchStatus launch(const SparseForwardParams& p, cudaStream_t stream) {
   const char* name = "sparse_forward_sm90_kernel";
+  ForwardMaps maps{};
+  const bool global = p.global_k != nullptr && p.global_tokens > 0;
+  if (!encode_map(maps.q, p.q, p.bh, p.query_tokens, D) || !encode_map(maps.k, p.k, p.bh, p.key_tokens, D) ||
+      !encode_map(maps.v, p.v, p.bh, p.key_tokens, D) ||
+      !encode_map(maps.global_k, global ? p.global_k : p.k, p.bh, global ? p.global_tokens : p.key_tokens, D) ||
+      !encode_map(maps.global_v, global ? p.global_v : p.v, p.bh, global ? p.global_tokens : p.key_tokens, D)) {
+    return {cudaErrorInvalidValue, "sparse_forward_sm90_kernel (TMA descriptor: cuTensorMapEncodeTiled failed)"};
+  }
   auto kernel = sparse_forward_sm90_kernel<T, D>;
   const int shared_bytes = Sm90Config<D>::SHARED_BYTES;
   cudaError_t error = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, shared_bytes);
   if (error != cudaSuccess) return {error, name};
   const dim3 grid(static_cast<unsigned>(p.query_blocks), static_cast<unsigned>(p.bh));
-  kernel<<<grid, kThreads, shared_bytes, stream>>>(p);
+  kernel<<<grid, kThreads, shared_bytes, stream>>>(p, maps);
   return {cudaGetLastError(), name};
 }
 
@@ -327,6 +359,12 @@ bool sm90_forward_applies(int dim, int block_size) {
     return false;
   }
   return major == 9 && minor == 0;
+}
+
+bool sm90_forward_inputs_aligned(const SparseForwardParams& p) {
+  // TMA reads from 16-byte aligned addresses.
+  auto aligned = [](const void* pointer) { return pointer == nullptr || reinterpret_cast<uintptr_t>(pointer) % 16 == 0; };
+  return aligned(p.q) && aligned(p.k) && aligned(p.v) && aligned(p.global_k) && aligned(p.global_v);
 }
 
 LaunchStatus launch_sparse_forward_sm90(const SparseForwardParams& p, ElementType type, int dim, cudaStream_t stream) {
