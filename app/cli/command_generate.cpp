@@ -129,6 +129,15 @@ int run_generate(const std::vector<std::string>& argv) {
   request.dtype = args.value_or("dtype", "f32");
   request.vae_dtype = args.value_or("vae-dtype", "f32");
   request.shift = args.get_double("shift", recommended.shift.value_or(5.0));
+  // Options that the chosen sampler would ignore are refused rather than silently dropped.
+  if (args.value("eta") && request.sampler != sampling::SamplerKind::Tdm) {
+    fail(ErrorKind::InvalidArgument, "--eta applies to --sampler tdm only; the {} sampler does not re-noise",
+         sampling::to_string(request.sampler));
+  }
+  if (args.value("shift") && request.sampler == sampling::SamplerKind::Tdm) {
+    fail(ErrorKind::InvalidArgument,
+         "--shift does not apply to --sampler tdm, which walks the timesteps the student was distilled at");
+  }
   request.validate();
   const fs::path out = args.required("out");
   check_output_path(out);

@@ -58,6 +58,12 @@ fs::path absolute_path(const fs::path& path) {
   return error ? absolute : canonical;
 }
 
+// Whether `path` is `folder` or lies inside it (both absolute and normalised).
+bool is_within(const fs::path& path, const fs::path& folder) {
+  const std::string inner = path.string() + "/", outer = folder.string() + "/";
+  return inner.compare(0, outer.size(), outer) == 0;
+}
+
 // The init folder's model, checked against the run's config (all but the vocabulary size, which
 // follows the folder's tokenizer).
 PixelModel load_init_model(const fs::path& folder, const MiniModelConfig& run) {
@@ -102,6 +108,14 @@ TeacherTrainer::TeacherTrainer(TeacherTrainOptions options, ClipSource& source, 
            "initialised from {} must start in a folder without one", options_.out_dir.string(),
            read_checkpoint_info(options_.out_dir, kKind).value("iteration", int64_t{-1}),
            options_.init_from.string());
+    }
+    // The run writes checkpoints and its export (out_dir/model) into out_dir: the init folder must
+    // be outside it, and out_dir outside the init folder.
+    const fs::path init = absolute_path(options_.init_from), out = absolute_path(options_.out_dir);
+    if (is_within(init, out) || is_within(out, init)) {
+      fail(ErrorKind::InvalidArgument, "the run initialised from {} would write into {}, which {} it: the run's "
+           "checkpoints and export could overwrite the weights it starts from; give a separate output folder",
+           init.string(), out.string(), is_within(init, out) ? "contains" : "lies inside");
     }
   }
   if (resume) apply_run_settings(read_checkpoint_info(options_.out_dir, kKind).at("run"), options_);

@@ -76,6 +76,8 @@ class TestCli : public QObject {
         {{"--sampler", "ddim"}, "ddim"},
         {{"--steps", "many"}, "many"},
         {{"--bogus", "1"}, "--bogus"},
+        {{"--sampler", "unipc", "--eta", "0.5"}, "--eta applies to --sampler tdm"},
+        {{"--sampler", "tdm", "--shift", "3"}, "--shift does not apply to --sampler tdm"},
     };
     for (const auto& c : cases) {
       QStringList args = generate_args(out);

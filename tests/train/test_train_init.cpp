@@ -179,6 +179,25 @@ class TestTrainInit : public QObject {
     QVERIFY2(over.find("already holds a training run (checkpoint at iteration 3)") != std::string::npos, over.c_str());
     QCOMPARE(train::read_checkpoint_info(source_run_, "teacher")["iteration"].get<int64_t>(), int64_t{3});
   }
+
+  void the_output_folder_must_not_overlap_the_init_folder() {
+    // Starting the run in a folder that holds the init folder (the temporary root: no checkpoint of
+    // its own), in the model folder itself, or inside it would write over the starting weights.
+    const fs::path weights = model() / "transformer" / "diffusion_pytorch_model.safetensors";
+    const std::string weights_before = file_bytes(weights);
+    QVERIFY(!weights_before.empty());
+    test::MovingSquaresSource source(init_options("unused").model.clip, 2);
+    for (const fs::path& out : {fs::path(dir_.path().toStdString()), model(), model() / "run"}) {
+      auto options = init_options("unused");
+      options.out_dir = out;
+      const std::string message =
+          error_message([&] { train::TeacherTrainer(options, source, false); }, ErrorKind::InvalidArgument);
+      QVERIFY2(message.find("give a separate output folder") != std::string::npos,
+               (out.string() + ": " + message).c_str());
+    }
+    QVERIFY(!fs::exists(model() / "run"));
+    QCOMPARE(file_bytes(weights), weights_before);
+  }
 };
 
 QTEST_GUILESS_MAIN(TestTrainInit)
