@@ -122,8 +122,8 @@ LaunchStatus launch_sparse_forward(const SparseForwardParams& p, ElementType typ
                                    cudaStream_t stream);
 // Whether the Hopper forward takes this head dim and block size on the current device.
 bool sm90_forward_applies(int dim, int block_size);
-// Whether the tensors are aligned as the Hopper forward's TMA copies need (16 bytes).
-bool sm90_forward_inputs_aligned(const SparseForwardParams& p);
+// Whether the Hopper forward takes these tensors: 16-byte aligned (TMA), at least one query and key token.
+bool sm90_forward_takes(const SparseForwardParams& p);
 LaunchStatus launch_sparse_forward_sm90(const SparseForwardParams& p, ElementType type, int dim, cudaStream_t stream);
 LaunchStatus launch_sparse_backward(const SparseBackwardParams& p, ElementType type, int dim, int block_size,
                                     cudaStream_t stream);

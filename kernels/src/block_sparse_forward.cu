@@ -266,13 +266,16 @@ LaunchStatus launch_typed(const SparseForwardParams& p, int dim, int block_size,
 LaunchStatus launch_sparse_forward(const SparseForwardParams& p, ElementType type, int dim, int block_size,
                                    cudaStream_t stream) {
   if (p.query_blocks == 0 || p.bh == 0) return {};
+  if (p.bh > 65535) {
+    return {cudaErrorInvalidConfiguration, "sparse forward (batch x heads above 65,535, the grid's y limit)"};
+  }
   if (p.kernel != ForwardKernel::MmaSync) {
-    if (sm90_forward_applies(dim, block_size) && sm90_forward_inputs_aligned(p)) {
-      return launch_sparse_forward_sm90(p, type, dim, stream);
-    }
+    const bool hopper_gpu = sm90_forward_applies(dim, block_size);
+    if (hopper_gpu && sm90_forward_takes(p)) return launch_sparse_forward_sm90(p, type, dim, stream);
     if (p.kernel == ForwardKernel::Hopper) {
-      return {cudaErrorInvalidValue,
-              "sparse_forward_sm90_kernel (needs an sm_90 GPU, block size 128, head dim 64 or 128, 16-byte aligned inputs)"};
+      return {cudaErrorInvalidValue, hopper_gpu ? "sparse_forward_sm90_kernel (inputs not 16-byte aligned, or no tokens)"
+                                                : "sparse_forward_sm90_kernel (needs a build with sm_90a code, an "
+                                                  "sm_90 GPU, block size 128 and head dim 64 or 128)"};
     }
   }
   return type == ElementType::BFloat16 ? launch_typed<__nv_bfloat16>(p, dim, block_size, stream)

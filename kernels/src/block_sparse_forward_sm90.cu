@@ -1,5 +1,5 @@
 // Block-sparse flash-attention forward for Hopper (sm_90a), warp-specialised as FlashAttention-3:
-// a producer warp streams the tiles with the tensor memory accelerator (TMA) into a ring of shared-
+// a producer thread streams the tiles with the tensor memory accelerator (TMA) into a ring of shared-
 // memory stages, and two consumer warpgroups of 64 query rows each compute S = Q K^T with wgmma
 // (Q and K from shared memory) and O += P V (P from registers, V from shared memory). Block size
 // 128 only: one thread block per (bh, query block), one key tile per kept key block, then the
@@ -15,6 +15,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <string>
 
 namespace blade::kernels::detail {
 namespace {
@@ -27,8 +28,14 @@ constexpr int kRows = 128;                   // query rows per thread block = th
 constexpr int kKeys = 128;                   // keys per tile = one kept block
 constexpr int kThreads = 384;                // producer warpgroup + two consumer warpgroups
 constexpr int kConsumerThreads = 256;
-constexpr int kProducerRegisters = 24;       // setmaxnreg: 128 x 24 + 256 x 240 <= 65,536
+// setmaxnreg moves registers between the warpgroups within what the block got at launch: 384 threads
+// x 168 (the cap __launch_bounds__(384, 1) gives). Asking for more than that makes
+// setmaxnreg.inc wait forever.
+constexpr int kRegistersAtLaunch = 168;
+constexpr int kProducerRegisters = 24;
 constexpr int kConsumerRegisters = 240;
+static_assert(128 * kProducerRegisters + kConsumerThreads * kConsumerRegisters <= kThreads * kRegistersAtLaunch,
+              "the warpgroups' registers must fit what the block has at launch");
 constexpr int kAtomColumns = 64;             // 16-bit elements per 128-byte swizzled line
 constexpr int kAtomBytes = kRows * 128;      // one [128][64] swizzled atom (a TMA box)
 constexpr int kLineBytes = 128;
@@ -73,7 +80,7 @@ __device__ __forceinline__ KeyTile key_tile(const SparseForwardParams& p, int sp
 // Returns the factor that takes this thread's scores to log2 units. A full tile of kept keys keeps
 // its raw scores (the softmax scales them inside its exp2); a global tile (bias) or a tile past the
 // sequence's end (masked keys) is converted here, and the factor is then 1.
-__device__ __forceinline__ float prepare_scores(float (&s)[kKeys / 2], const SparseForwardParams& p,
+__device__ __forceinline__ float scores_to_log2(float (&s)[kKeys / 2], const SparseForwardParams& p,
                                                 const KeyTile& tile, float scale_log2, int quad) {
   if (!tile.global && tile.valid >= kKeys) return scale_log2;
 #pragma unroll
@@ -187,7 +194,9 @@ __global__ void __launch_bounds__(kThreads, 1)
   if (warpgroup == 0) {
     release_registers<kProducerRegisters>();
     if (tid != 0) return;
-    // The producer: Q, then every tile once its stage has been consumed.
+    // The producer: Q, then every tile once its stage has been consumed. It may return with copies
+    // in flight because the consumers wait for every one of them (q_full even for a row without
+    // tiles) before the block ends.
     mbarrier_arrive_expect_bytes(q_full, C::TILE_BYTES);
     for (int atom = 0; atom < C::ATOMS; ++atom) {
       tma_load_3d(q_tile + atom * kAtomBytes, &maps.q, atom * kAtomColumns, qb * kRows, bh, q_full);
@@ -230,8 +239,8 @@ __global__ void __launch_bounds__(kThreads, 1)
     wgmma_commit();
     wgmma_wait<0>();
     pin_registers(s);
-    const float scale = prepare_scores(s, p, key_tile(p, sparse_tiles, 0, block_of_tile), scale_log2, quad);
-    online_softmax(s, scale, m, l, alpha);
+    const float exp2_scale = scores_to_log2(s, p, key_tile(p, sparse_tiles, 0, block_of_tile), scale_log2, quad);
+    online_softmax(s, exp2_scale, m, l, alpha);
     pack_probabilities<T>(s, a);
   }
   block_of_tile = kept_block(p, first_entry, sparse_tiles, 1);
@@ -248,8 +257,8 @@ __global__ void __launch_bounds__(kThreads, 1)
     wgmma_commit();
     wgmma_wait<1>();
     pin_registers(s);
-    const float scale = prepare_scores(s, p, key_tile(p, sparse_tiles, t, block_of_tile), scale_log2, quad);
-    online_softmax(s, scale, m, l, alpha);
+    const float exp2_scale = scores_to_log2(s, p, key_tile(p, sparse_tiles, t, block_of_tile), scale_log2, quad);
+    online_softmax(s, exp2_scale, m, l, alpha);
     wgmma_wait<0>();
     pin_registers(o);
     pin_registers(a);
@@ -313,44 +322,63 @@ EncodeTiled encode_tiled() {
   return function;
 }
 
-// A [bh][tokens][D] map with [1][128][64] boxes in the 128-byte swizzle; an unused (null) tensor
-// gets a map of q's shape that is never read.
-bool encode_map(CUtensorMap& map, const void* data, int64_t bh, int tokens, int dim) {
+// A [bh][tokens][D] map with [1][128][64] boxes in the 128-byte swizzle. Returns null, or what
+// went wrong.
+const char* encode_map(CUtensorMap& map, const char* tensor, const void* data, int64_t bh, int tokens, int dim) {
+  thread_local std::string failure;
   const EncodeTiled encode = encode_tiled();
-  if (encode == nullptr || tokens <= 0) return false;
+  if (encode == nullptr) {
+    return "sparse_forward_sm90_kernel (the driver offers no cuTensorMapEncodeTiled: a CUDA 12 driver or newer is "
+           "needed)";
+  }
   const cuuint64_t sizes[3] = {static_cast<cuuint64_t>(dim), static_cast<cuuint64_t>(tokens),
                                static_cast<cuuint64_t>(bh)};
   const cuuint64_t strides[2] = {static_cast<cuuint64_t>(dim) * 2, static_cast<cuuint64_t>(tokens) * dim * 2};
   const cuuint32_t box[3] = {kAtomColumns, kRows, 1};
   const cuuint32_t element_strides[3] = {1, 1, 1};
-  return encode(&map, CU_TENSOR_MAP_DATA_TYPE_UINT16, 3, const_cast<void*>(data), sizes, strides, box,
-                element_strides, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
-                CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
+  const CUresult result =
+      encode(&map, CU_TENSOR_MAP_DATA_TYPE_UINT16, 3, const_cast<void*>(data), sizes, strides, box, element_strides,
+             CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+             CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+  if (result == CUDA_SUCCESS) return nullptr;
+  failure = "sparse_forward_sm90_kernel (cuTensorMapEncodeTiled refused the TMA descriptor of " + std::string(tensor) +
+            " [" + std::to_string(bh) + ", " + std::to_string(tokens) + ", " + std::to_string(dim) + "]: CUresult " +
+            std::to_string(static_cast<int>(result)) + ")";
+  return failure.c_str();
 }
 
 template <typename T, int D>
 LaunchStatus launch(const SparseForwardParams& p, cudaStream_t stream) {
+  using C = Sm90Config<D>;
+  static_assert(C::SHARED_BYTES <= 227 * 1024, "Hopper gives a block at most 227 KB of shared memory");
   const char* name = "sparse_forward_sm90_kernel";
   ForwardMaps maps{};
+  // Without global tokens their maps describe k and v; the kernel never reads them.
   const bool global = p.global_k != nullptr && p.global_tokens > 0;
-  if (!encode_map(maps.q, p.q, p.bh, p.query_tokens, D) || !encode_map(maps.k, p.k, p.bh, p.key_tokens, D) ||
-      !encode_map(maps.v, p.v, p.bh, p.key_tokens, D) ||
-      !encode_map(maps.global_k, global ? p.global_k : p.k, p.bh, global ? p.global_tokens : p.key_tokens, D) ||
-      !encode_map(maps.global_v, global ? p.global_v : p.v, p.bh, global ? p.global_tokens : p.key_tokens, D)) {
-    return {cudaErrorInvalidValue, "sparse_forward_sm90_kernel (TMA descriptor: cuTensorMapEncodeTiled failed)"};
+  const int global_tokens = global ? p.global_tokens : p.key_tokens;
+  for (const char* failure :
+       {encode_map(maps.q, "q", p.q, p.bh, p.query_tokens, D), encode_map(maps.k, "k", p.k, p.bh, p.key_tokens, D),
+        encode_map(maps.v, "v", p.v, p.bh, p.key_tokens, D),
+        encode_map(maps.global_k, "the global keys", global ? p.global_k : p.k, p.bh, global_tokens, D),
+        encode_map(maps.global_v, "the global values", global ? p.global_v : p.v, p.bh, global_tokens, D)}) {
+    if (failure != nullptr) return {cudaErrorInvalidValue, failure};
   }
   auto kernel = sparse_forward_sm90_kernel<T, D>;
-  const int shared_bytes = Sm90Config<D>::SHARED_BYTES;
-  cudaError_t error = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, shared_bytes);
+  cudaError_t error = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SHARED_BYTES);
   if (error != cudaSuccess) return {error, name};
   const dim3 grid(static_cast<unsigned>(p.query_blocks), static_cast<unsigned>(p.bh));
-  kernel<<<grid, kThreads, shared_bytes, stream>>>(p, maps);
+  kernel<<<grid, kThreads, C::SHARED_BYTES, stream>>>(p, maps);
   return {cudaGetLastError(), name};
 }
 
 }  // namespace
 
 bool sm90_forward_applies(int dim, int block_size) {
+#ifndef BLADE_HAVE_SM90A
+  (void)dim;
+  (void)block_size;
+  return false;  // built without sm_90a machine code: the kernel's body would only trap
+#else
   if (block_size != kRows || (dim != 64 && dim != 128)) return false;
   int device = 0, major = 0, minor = 0;
   if (cudaGetDevice(&device) != cudaSuccess) return false;
@@ -359,12 +387,14 @@ bool sm90_forward_applies(int dim, int block_size) {
     return false;
   }
   return major == 9 && minor == 0;
+#endif
 }
 
-bool sm90_forward_inputs_aligned(const SparseForwardParams& p) {
-  // TMA reads from 16-byte aligned addresses.
+bool sm90_forward_takes(const SparseForwardParams& p) {
+  // TMA reads from 16-byte aligned addresses, and a tensor map needs at least one token.
   auto aligned = [](const void* pointer) { return pointer == nullptr || reinterpret_cast<uintptr_t>(pointer) % 16 == 0; };
-  return aligned(p.q) && aligned(p.k) && aligned(p.v) && aligned(p.global_k) && aligned(p.global_v);
+  return aligned(p.q) && aligned(p.k) && aligned(p.v) && aligned(p.global_k) && aligned(p.global_v) &&
+         p.query_tokens > 0 && p.key_tokens > 0;
 }
 
 LaunchStatus launch_sparse_forward_sm90(const SparseForwardParams& p, ElementType type, int dim, cudaStream_t stream) {

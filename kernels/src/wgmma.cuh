@@ -36,11 +36,6 @@ __device__ __forceinline__ void wgmma_wait() {
   asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(N) : "memory");
 }
 
-// Ordinary shared-memory writes (and cp.async) made visible to the tensor cores' async proxy.
-__device__ __forceinline__ void fence_shared_for_async_proxy() {
-  asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
-}
-
 // Keeps the compiler from moving accesses of accumulator registers across a wgmma issue or wait.
 template <int N>
 __device__ __forceinline__ void pin_registers(float (&d)[N]) {

@@ -9,6 +9,7 @@
 #include "kernels/asa_cuda_bench.h"
 #include "test_tensors.h"
 
+#include <ATen/cuda/CUDAContext.h>
 #include <fmt/format.h>
 
 #include <initializer_list>
@@ -63,7 +64,7 @@ void run_case(const Case& c) {
                               : test::masked_attention_reference(q.cpu(), k.cpu(), v.cpu(), visible);
   auto out_cpu = out.cpu(), lse_cpu = lse.cpu();
   auto ref_out = ref.out.clone(), ref_lse = ref.lse.clone();
-  if (c.empty_row) {
+  if (c.empty_row && c.pool == 0) {
     // The first query block of (0, 0) attends nothing: output 0 and LSE -inf, where the reference
     // has no value; those rows are then set equal on both sides.
     const int64_t rows = std::min(c.block, c.lq);
@@ -110,6 +111,40 @@ void run_shape_matrix(std::initializer_list<int64_t> blocks) {
   }
 }
 
+// Row lengths that take the Hopper kernel's ring of three stages through every phase (1 to 7 key
+// tiles, then several global tiles), a sequence shorter than one block, and a row whose only keys
+// are the global tokens.
+void run_tile_count_cases() {
+  for (auto dtype : {torch::kBFloat16, torch::kFloat16}) {
+    for (int64_t dim : {64, 128}) {
+      Case c;
+      c.dtype = dtype;
+      c.dim = dim;
+      c.block = 128;
+      c.batch = 1;
+      c.heads = 2;
+      c.lq = 200;
+      for (int64_t tiles = 1; tiles <= 7; ++tiles) {
+        c.lk = 128 * tiles;
+        run_case(c);  // keep all: every row visits `tiles` tiles
+      }
+      c.lk = 600;
+      c.pool = 2;  // 300 global tokens: three global tiles, the last one partial
+      c.density = 0.5;
+      run_case(c);
+      c.lq = c.lk = 100;
+      c.pool = 0;
+      c.density = 1.0;
+      run_case(c);
+      c.lq = c.lk = 333;
+      c.pool = 30;
+      c.density = 0.35;
+      c.empty_row = true;
+      run_case(c);
+    }
+  }
+}
+
 // The engine's block_sparse_attention dispatches CUDA tensors to the kernels (with the engine's
 // own pooled global tokens).
 void engine_dispatch_case(torch::Dtype dtype, int64_t pool) {
@@ -137,7 +172,7 @@ void engine_dispatch_case(torch::Dtype dtype, int64_t pool) {
 }
 
 // Inputs that are not 16-byte aligned (a contiguous view 2 bytes into its storage), which the
-// kernels' vector loads and TMA copies cannot take: the result is still exact.
+// kernels' vector loads and TMA copies cannot take: the wrapper copies them, and the result is exact.
 void misaligned_inputs_case() {
   const auto options = torch::TensorOptions().device(torch::kCUDA).dtype(torch::kBFloat16);
   const int64_t heads = 2, tokens = 300, dim = 128, block = 128;
@@ -159,7 +194,9 @@ void misaligned_inputs_case() {
 
 int main() {
   if (!test::require_cuda()) return test::exit_code();
-  torch::manual_seed(static_cast<uint64_t>(std::random_device{}()));
+  const uint64_t seed = std::random_device{}();
+  fmt::print("seed {}\n", seed);
+  torch::manual_seed(seed);
   // The mma.sync kernel with both key-tile widths (each shape's default is one of them), then the
   // Hopper kernel, which takes block size 128 on an sm_90 GPU.
   kernels::set_forward_kernel(1);
@@ -170,12 +207,18 @@ int main() {
   }
   kernels::set_forward_key_tile(0);
   const bool hopper = kernels::hopper_forward_available(128, 128);
-  fmt::print("Hopper forward kernel on this GPU: {}\n", hopper ? "yes" : "no (not an sm_90 GPU)");
+  const auto* properties = at::cuda::getCurrentDeviceProperties();
+  const bool sm90 = properties->major == 9 && properties->minor == 0;
+  fmt::print("Hopper forward kernel on this GPU ({}): {}\n", properties->name, hopper ? "yes" : "no");
+  // The build targets sm_90a (cmake/BladeDependencies.cmake), so an H100 / H200 must get the kernel.
+  BLADE_CHECK(hopper == sm90, "the Hopper forward kernel is {} on a GPU of compute capability {}.{}",
+              hopper ? "chosen" : "not available", properties->major, properties->minor);
   if (hopper) {
     BLADE_CHECK(kernels::hopper_forward_available(64, 128) && !kernels::hopper_forward_available(128, 64),
                 "the Hopper forward takes head dims 64 and 128 at block size 128 only");
     kernels::set_forward_kernel(2);
     run_shape_matrix({128});
+    run_tile_count_cases();
   }
   kernels::set_forward_kernel(0);
   for (int64_t block : {64, 128}) {
