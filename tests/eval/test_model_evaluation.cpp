@@ -92,6 +92,22 @@ class TestModelEvaluation : public QObject {
     for (const auto& row : full_.rows) qInfo("%s", eval::to_json(row).dump().c_str());
   }
 
+  // Each row records how it sampled: the teacher as recommended (UniPC), the students with TDM and
+  // the eta their model_index gives.
+  void rows_record_their_sampler_and_eta() {
+    QVERIFY(!full_.rows.empty());
+    for (const auto& row : full_.rows) {
+      const auto j = eval::to_json(row);
+      const bool student = row.slot != eval::ModelSlot::Teacher;
+      QCOMPARE(j["sampler"].get<std::string>(), std::string(student ? "tdm" : "unipc"));
+      if (student) {
+        QCOMPARE(j["eta"].get<double>(), 0.9);
+      } else {
+        QVERIFY(j["eta"].is_null());
+      }
+    }
+  }
+
   void held_out_prompts_are_fixed_and_held_out() {
     const auto prompts = eval::held_out_prompts(24);
     const auto again = eval::held_out_prompts(24);

@@ -23,6 +23,8 @@ json to_json(const EvalRow& row) {
           {"steps", row.steps},
           {"guidance", row.guidance},
           {"shift", row.shift},
+          {"sampler", sampling::to_string(row.sampler)},
+          {"eta", row.sampler == sampling::SamplerKind::Tdm ? json(row.eta) : json(nullptr)},
           {"attention", pipeline::attention_to_json(row.attention)},
           {"clips", row.clips},
           {"quality", a.overall},

@@ -163,6 +163,8 @@ EvalRow run_row(pipeline::Pipeline& pipe, const EvalRowSpec& spec, const fs::pat
   row.model = folder;
   row.guidance = spec.guidance;
   row.shift = shift;
+  row.sampler = spec.sampler;
+  row.eta = spec.eta;
   row.attention.asa.seed.reset();
   row.sparsity = meter.mean_skipped();
   tally.finish(row);

@@ -44,6 +44,8 @@ struct EvalRow {
   int steps = 0;  // as run
   double guidance = 0.0;
   double shift = 0.0;
+  sampling::SamplerKind sampler = sampling::SamplerKind::UniPC;
+  double eta = 0.0;  // tdm only
   pipeline::AttentionSettings attention;
   int clips = 0;
   AttributeScores accuracy;  // means over the clips; accuracy.overall is the quality
