@@ -162,12 +162,16 @@ void ModelPicker::add_recent(const QString& folder) {
   if (existing >= 0) folders_->removeItem(existing);
   const QString name = QFileInfo(clean).fileName();
   const bool is_default = clean == QDir::cleanPath(default_model_folder());
-  const bool is_bundled = bundled_model_folders().contains(clean);
+  const QStringList bundled = bundled_model_folders();
+  const bool is_bundled = bundled.contains(clean);
   folders_->insertItem(0, is_default ? tr("%1 (default)").arg(name) : is_bundled ? tr("%1 (bundled)").arg(name) : name,
                        clean);
   folders_->setItemData(0, clean, Qt::ToolTipRole);
   folders_->setCurrentIndex(0);
-  while (folders_->count() > 10) folders_->removeItem(folders_->count() - 1);
+  // Keep the list short by dropping the oldest folders the user added; the bundled models stay.
+  for (int i = folders_->count() - 1; i > 0 && folders_->count() > kMaxRecentFolders; --i) {
+    if (!bundled.contains(folders_->itemData(i).toString())) folders_->removeItem(i);
+  }
 }
 
 }  // namespace blade::ui

@@ -19,6 +19,7 @@
 #include <QDir>
 #include <QDoubleSpinBox>
 #include <QSlider>
+#include <QTemporaryDir>
 #include <QtTest>
 
 using namespace blade;
@@ -134,6 +135,20 @@ class TestRequestMapping : public QObject {
                                       [](const QString& f) { return f.endsWith(QStringLiteral("blade-mini-teacher")); });
     QVERIFY(teacher != bundled.end());
     QVERIFY2(picker.setFolder(*teacher), qPrintable(picker.error()));
+
+    // Many folders of the user's own: the oldest go, the bundled models stay.
+    QTemporaryDir dir;
+    QStringList own;
+    for (int i = 0; i < ModelPicker::kMaxRecentFolders + 3; ++i) {
+      own << QDir::cleanPath(dir.filePath(QStringLiteral("model-%1").arg(i)));
+      QVERIFY(QDir().mkpath(own.back()));
+    }
+    picker.setRecentFolders(own);
+    const QStringList after = picker.recentFolders();
+    for (const QString& folder : bundled) QVERIFY2(after.contains(folder), qPrintable(folder));
+    QVERIFY2(after.size() <= ModelPicker::kMaxRecentFolders, qPrintable(after.join(',')));
+    QVERIFY(after.contains(own.first()));  // setRecentFolders adds the list's first (most recent) last
+    QVERIFY(!after.contains(own.back()));
   }
 
   // TDM walks its own timesteps: the shift does not apply and eta does; both follow the sampler.
