@@ -108,11 +108,11 @@ pipeline::LoraSettings ModelPicker::lora() const {
 bool ModelPicker::setLora(const pipeline::LoraSettings& lora) {
   if (!lora.file.empty()) {
     try {
-      const auto weights = models::load_lora(lora.file);
+      const auto summary = models::inspect_lora(lora.file);  // the header only: the window stays responsive
       info_->setText(tr("LoRA %1: %2 adapters, rank %3")
                          .arg(QFileInfo(QString::fromStdString(lora.file)).fileName())
-                         .arg(weights.adapters.size())
-                         .arg(weights.adapters.begin()->second.rank()));
+                         .arg(summary.adapters)
+                         .arg(summary.rank));
       info_->setStyleSheet(QString());
     } catch (const std::exception& e) {
       show_error(QString::fromUtf8(e.what()));

@@ -11,6 +11,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <functional>
+
 using namespace blade;
 using namespace blade::models;
 
@@ -120,21 +122,35 @@ class TestWanLora : public QObject {
     });
     // A failed apply changes nothing: the first, fitting adapter was not merged either.
     QVERIFY(worst_error(dit, "output", "reference/dit.safetensors") <= 1e-5);
-    test::expect_error(ErrorKind::BadWeights, {"only its lora_A"}, [&] {
-      load_lora(write_lora(dir, {{"transformer.blocks.0.attn1.to_q.lora_A.weight", a}}));
-    });
-    test::expect_error(ErrorKind::BadWeights, {"rank 4", "rank 3"}, [&] {
-      load_lora(write_lora(dir, {{"transformer.blocks.0.attn1.to_q.lora_A.weight", a},
-                                 {"transformer.blocks.0.attn1.to_q.lora_B.weight", torch::randn({24, 3})}}));
-    });
-    test::expect_error(ErrorKind::BadWeights, {"blocks.0.attn1.to_q.weight", "not a LoRA tensor"}, [&] {
-      load_lora(write_lora(dir, {{"blocks.0.attn1.to_q.weight", b}}));
-    });
-    test::expect_error(ErrorKind::BadWeights, {"2-D floating-point"}, [&] {
-      load_lora(write_lora(dir, {{"transformer.blocks.0.attn1.to_q.lora_A.weight", torch::ones({4, 24}, torch::kInt32)},
-                                 {"transformer.blocks.0.attn1.to_q.lora_B.weight", b}}));
-    });
-    test::expect_error(ErrorKind::Io, {"missing.safetensors"}, [&] { load_lora(dir.path().toStdString() + "/missing.safetensors"); });
+    // The structural errors come from the header: inspect_lora (what the studio's picker runs)
+    // finds each of them as load_lora does.
+    using Reader = std::function<void(const std::filesystem::path&)>;
+    for (const Reader& read : {Reader([](const std::filesystem::path& f) { load_lora(f); }),
+                               Reader([](const std::filesystem::path& f) { inspect_lora(f); })}) {
+      test::expect_error(ErrorKind::BadWeights, {"only its lora_A"}, [&] {
+        read(write_lora(dir, {{"transformer.blocks.0.attn1.to_q.lora_A.weight", a}}));
+      });
+      test::expect_error(ErrorKind::BadWeights, {"rank 4", "rank 3"}, [&] {
+        read(write_lora(dir, {{"transformer.blocks.0.attn1.to_q.lora_A.weight", a},
+                              {"transformer.blocks.0.attn1.to_q.lora_B.weight", torch::randn({24, 3})}}));
+      });
+      test::expect_error(ErrorKind::BadWeights, {"blocks.0.attn1.to_q.weight", "not a LoRA tensor"}, [&] {
+        read(write_lora(dir, {{"blocks.0.attn1.to_q.weight", b}}));
+      });
+      test::expect_error(ErrorKind::BadWeights, {"2-D floating-point"}, [&] {
+        read(write_lora(dir, {{"transformer.blocks.0.attn1.to_q.lora_A.weight", torch::ones({4, 24}, torch::kInt32)},
+                              {"transformer.blocks.0.attn1.to_q.lora_B.weight", b}}));
+      });
+      test::expect_error(ErrorKind::Io, {"missing.safetensors"}, [&] { read(dir.path().toStdString() + "/missing.safetensors"); });
+    }
+  }
+
+  void inspecting_gives_what_loading_gives() {
+    const auto loaded = load_lora(peft_file());
+    const auto summary = inspect_lora(peft_file());
+    QCOMPARE(summary.adapters, loaded.adapters.size());
+    QCOMPARE(summary.rank, loaded.adapters.begin()->second.rank());
+    QVERIFY(summary.adapters > 1);
   }
 };
 

@@ -79,44 +79,76 @@ WanLinearImpl& target_linear(WanDiTImpl& dit, const std::string& module, const L
 
 const char* to_string(LoraMode mode) { return mode == LoraMode::Merged ? "merged" : "run-time"; }
 
-LoraWeights load_lora(const std::filesystem::path& path) {
-  static auto log = blade::log::get("dit");
-  const auto file = io::SafetensorsFile::open(path);
-  LoraWeights lora{path, {}};
-  std::map<std::string, torch::Tensor> alphas;
-  for (const auto& record : file->tensors()) {
+namespace {
+
+// One adapter as the header describes it.
+struct AdapterRecord {
+  const io::TensorRecord* down = nullptr;
+  const io::TensorRecord* up = nullptr;
+  std::string alpha_tensor;  // kohya-style per-module alpha scalar, or empty
+};
+
+// Checks the file's structure from its header: every tensor is a LoRA matrix (2-D, floating point)
+// or a per-module alpha, every lora_A has its lora_B and their ranks agree. Throws BadWeights naming
+// the file and the tensor.
+std::map<std::string, AdapterRecord> adapter_records(const io::SafetensorsFile& file) {
+  const auto& path = file.path();
+  std::map<std::string, AdapterRecord> adapters;
+  std::map<std::string, std::string> alphas;
+  for (const auto& record : file.tensors()) {
     const std::string& name = record.name;
     std::string base = name;
-    if (remove_suffix(base, ".alpha")) {  // kohya-style per-module alpha scalar
+    if (remove_suffix(base, ".alpha")) {
       remove_prefix(base, "transformer.");
-      alphas[base] = file->load(name);
+      alphas[base] = name;
       continue;
     }
     const auto key = parse_key(name);
     if (!key) fail(ErrorKind::BadWeights, "{}: '{}' is not a LoRA tensor (expected names ending in .lora_A.weight or "
                    ".lora_B.weight)", path.string(), name);
-    auto tensor = file->load(name);
-    if (tensor.dim() != 2 || !tensor.is_floating_point()) {
+    if (record.shape.size() != 2 || !io::is_floating(record.dtype)) {
       fail(ErrorKind::BadWeights, "{}: '{}' should be a 2-D floating-point matrix, found {} with shape {}", path.string(),
-           name, c10::toString(tensor.scalar_type()), shape_string(tensor.sizes()));
+           name, io::to_string(record.dtype), shape_string(record.shape));
     }
-    auto& adapter = lora.adapters[key->module];
-    (key->down ? adapter.down : adapter.up) = tensor;
+    auto& adapter = adapters[key->module];
+    (key->down ? adapter.down : adapter.up) = &record;
   }
-  if (lora.adapters.empty()) fail(ErrorKind::BadWeights, "{}: the file holds no LoRA tensors", path.string());
-  const auto alpha = metadata_alpha(*file);
-  for (auto& [module, adapter] : lora.adapters) {
-    if (!adapter.down.defined() || !adapter.up.defined()) {
+  if (adapters.empty()) fail(ErrorKind::BadWeights, "{}: the file holds no LoRA tensors", path.string());
+  for (auto& [module, adapter] : adapters) {
+    if (adapter.down == nullptr || adapter.up == nullptr) {
       fail(ErrorKind::BadWeights, "{}: the adapter '{}' has only its {} matrix", path.string(), module,
-           adapter.down.defined() ? "lora_A" : "lora_B");
+           adapter.down != nullptr ? "lora_A" : "lora_B");
     }
-    if (adapter.up.size(1) != adapter.rank()) {
+    if (adapter.up->shape[1] != adapter.down->shape[0]) {
       fail(ErrorKind::BadWeights, "{}: the adapter '{}' has lora_A of rank {} but lora_B of rank {}", path.string(),
-           module, adapter.rank(), adapter.up.size(1));
+           module, adapter.down->shape[0], adapter.up->shape[1]);
     }
-    const auto own_alpha = alphas.find(module);
-    adapter.alpha = own_alpha != alphas.end() ? own_alpha->second.item<double>()
-                                              : alpha.value_or(static_cast<double>(adapter.rank()));
+    if (const auto alpha = alphas.find(module); alpha != alphas.end()) adapter.alpha_tensor = alpha->second;
+  }
+  metadata_alpha(file);  // checks the metadata entry
+  return adapters;
+}
+
+}  // namespace
+
+LoraSummary inspect_lora(const std::filesystem::path& path) {
+  const auto file = io::SafetensorsFile::open(path);
+  const auto adapters = adapter_records(*file);
+  return {path, adapters.size(), adapters.begin()->second.down->shape[0]};
+}
+
+LoraWeights load_lora(const std::filesystem::path& path) {
+  static auto log = blade::log::get("dit");
+  const auto file = io::SafetensorsFile::open(path);
+  const auto records = adapter_records(*file);
+  const auto alpha = metadata_alpha(*file);
+  LoraWeights lora{path, {}};
+  for (const auto& [module, record] : records) {
+    auto& adapter = lora.adapters[module];
+    adapter.down = file->load(record.down->name);
+    adapter.up = file->load(record.up->name);
+    adapter.alpha = !record.alpha_tensor.empty() ? file->load(record.alpha_tensor).item<double>()
+                                                 : alpha.value_or(static_cast<double>(adapter.rank()));
   }
   log->info("LoRA {}: {} adapters, rank {}, alpha {}", path.string(), lora.adapters.size(),
             lora.adapters.begin()->second.rank(), lora.adapters.begin()->second.alpha);

@@ -36,6 +36,16 @@ const char* to_string(LoraMode mode);  // "run-time" | "merged"
 // Throws blade::Error (BadWeights) naming the file and the tensor.
 LoraWeights load_lora(const std::filesystem::path& file);
 
+struct LoraSummary {
+  std::filesystem::path file;
+  size_t adapters = 0;
+  int64_t rank = 0;  // of the first adapter
+};
+
+// The same checks from the file's header alone, without reading the tensors: cheap enough to run
+// on the GUI thread when the user picks a file.
+LoraSummary inspect_lora(const std::filesystem::path& file);
+
 // Installs every adapter into `dit` with the user's `scale` (multiplies alpha / rank). Throws
 // BadWeights naming the file when an adapter targets a module the DiT does not have or its shapes
 // do not fit that module ([rank, in] and [out, rank] expected); nothing is changed then.
