@@ -24,7 +24,7 @@ class ModelPicker : public QWidget {
   Q_OBJECT
 
  public:
-  static constexpr int kMaxRecentFolders = 10;  // the bundled models are always kept on top of these
+  static constexpr int kMaxRecentFolders = 10;  // bundled models count and are never the ones dropped
   explicit ModelPicker(QWidget* parent = nullptr);
 
   QString folder() const;

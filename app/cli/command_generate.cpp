@@ -136,7 +136,9 @@ int run_generate(const std::vector<std::string>& argv) {
   }
   if (args.value("shift") && request.sampler == sampling::SamplerKind::Tdm) {
     fail(ErrorKind::InvalidArgument,
-         "--shift does not apply to --sampler tdm, which walks the timesteps the student was distilled at");
+         "--shift does not apply to --sampler tdm{}, which walks the timesteps the student was distilled at; "
+         "pick another --sampler to set a shift",
+         args.value("sampler") ? "" : " (the model's recommended sampler)");
   }
   request.validate();
   const fs::path out = args.required("out");

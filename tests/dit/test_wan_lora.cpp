@@ -141,8 +141,24 @@ class TestWanLora : public QObject {
         read(write_lora(dir, {{"transformer.blocks.0.attn1.to_q.lora_A.weight", torch::ones({4, 24}, torch::kInt32)},
                               {"transformer.blocks.0.attn1.to_q.lora_B.weight", b}}));
       });
+      test::expect_error(ErrorKind::BadWeights, {"blocks.0.attn1.to_q.alpha", "one floating-point alpha"}, [&] {
+        read(write_lora(dir, {{"transformer.blocks.0.attn1.to_q.lora_A.weight", a},
+                              {"transformer.blocks.0.attn1.to_q.lora_B.weight", b},
+                              {"transformer.blocks.0.attn1.to_q.alpha", torch::ones({2})}}));
+      });
+      test::expect_error(ErrorKind::BadWeights, {"blocks.0.attn1.to_k.alpha", "no lora_A / lora_B"}, [&] {
+        read(write_lora(dir, {{"transformer.blocks.0.attn1.to_q.lora_A.weight", a},
+                              {"transformer.blocks.0.attn1.to_q.lora_B.weight", b},
+                              {"transformer.blocks.0.attn1.to_k.alpha", torch::ones({})}}));
+      });
       test::expect_error(ErrorKind::Io, {"missing.safetensors"}, [&] { read(dir.path().toStdString() + "/missing.safetensors"); });
     }
+    // A per-module alpha under the original Wan names reaches its adapter.
+    const auto with_alpha = load_lora(write_lora(dir, {{"diffusion_model.blocks.0.self_attn.q.lora_A.weight", a},
+                                                       {"diffusion_model.blocks.0.self_attn.q.lora_B.weight", b},
+                                                       {"diffusion_model.blocks.0.self_attn.q.alpha", torch::full({}, 2.0)}}));
+    QCOMPARE(with_alpha.adapters.size(), size_t{1});
+    QCOMPARE(with_alpha.adapters.begin()->second.alpha, 2.0);
   }
 
   void inspecting_gives_what_loading_gives() {

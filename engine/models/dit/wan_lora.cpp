@@ -99,8 +99,15 @@ std::map<std::string, AdapterRecord> adapter_records(const io::SafetensorsFile& 
     const std::string& name = record.name;
     std::string base = name;
     if (remove_suffix(base, ".alpha")) {
-      remove_prefix(base, "transformer.");
-      alphas[base] = name;
+      // A per-module alpha: named as its adapter's matrices, one floating-point number.
+      const auto key = parse_key(base + ".lora_A.weight");
+      int64_t count = 1;
+      for (const int64_t size : record.shape) count *= size;
+      if (!key || count != 1 || !io::is_floating(record.dtype)) {
+        fail(ErrorKind::BadWeights, "{}: '{}' should be one floating-point alpha of a LoRA module, found {} with "
+             "shape {}", path.string(), name, io::to_string(record.dtype), shape_string(record.shape));
+      }
+      alphas[key->module] = name;
       continue;
     }
     const auto key = parse_key(name);
@@ -124,6 +131,12 @@ std::map<std::string, AdapterRecord> adapter_records(const io::SafetensorsFile& 
            module, adapter.down->shape[0], adapter.up->shape[1]);
     }
     if (const auto alpha = alphas.find(module); alpha != alphas.end()) adapter.alpha_tensor = alpha->second;
+  }
+  for (const auto& [module, name] : alphas) {
+    if (adapters.count(module) == 0) {
+      fail(ErrorKind::BadWeights, "{}: '{}' is the alpha of '{}', which has no lora_A / lora_B", path.string(), name,
+           module);
+    }
   }
   metadata_alpha(file);  // checks the metadata entry
   return adapters;
