@@ -134,6 +134,11 @@ int run_generate(const std::vector<std::string>& argv) {
     fail(ErrorKind::InvalidArgument, "--eta applies to --sampler tdm only; the {} sampler does not re-noise",
          sampling::to_string(request.sampler));
   }
+  if (args.value("schedule") && request.sampler == sampling::SamplerKind::Tdm) {
+    fail(ErrorKind::InvalidArgument,
+         "--schedule does not apply to --sampler tdm{}, which walks the timesteps the student was distilled at",
+         args.value("sampler") ? "" : " (the model's recommended sampler)");
+  }
   if (args.value("shift") && request.sampler == sampling::SamplerKind::Tdm) {
     fail(ErrorKind::InvalidArgument,
          "--shift does not apply to --sampler tdm{}, which walks the timesteps the student was distilled at; "

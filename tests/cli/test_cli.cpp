@@ -78,6 +78,7 @@ class TestCli : public QObject {
         {{"--bogus", "1"}, "--bogus"},
         {{"--sampler", "unipc", "--eta", "0.5"}, "--eta applies to --sampler tdm"},
         {{"--sampler", "tdm", "--shift", "3"}, "--shift does not apply to --sampler tdm"},
+        {{"--sampler", "tdm", "--schedule", "wan"}, "--schedule does not apply to --sampler tdm"},
     };
     for (const auto& c : cases) {
       QStringList args = generate_args(out);

@@ -151,6 +151,13 @@ class TestWanLora : public QObject {
                               {"transformer.blocks.0.attn1.to_q.lora_B.weight", b},
                               {"transformer.blocks.0.attn1.to_k.alpha", torch::ones({})}}));
       });
+      test::expect_error(ErrorKind::BadWeights, {"lora_alpha", "should be a number", "\"sixteen\""}, [&] {
+        const auto path = std::filesystem::path(dir.path().toStdString()) / "adapter.safetensors";
+        io::write_safetensors(path, {{"transformer.blocks.0.attn1.to_q.lora_A.weight", a},
+                                     {"transformer.blocks.0.attn1.to_q.lora_B.weight", b}},
+                              {{"lora_adapter_metadata", R"({"lora_alpha": "sixteen"})"}});
+        read(path);
+      });
       test::expect_error(ErrorKind::Io, {"missing.safetensors"}, [&] { read(dir.path().toStdString() + "/missing.safetensors"); });
     }
     // A per-module alpha under the original Wan names reaches its adapter.

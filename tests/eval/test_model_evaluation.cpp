@@ -92,8 +92,8 @@ class TestModelEvaluation : public QObject {
     for (const auto& row : full_.rows) qInfo("%s", eval::to_json(row).dump().c_str());
   }
 
-  // Each row records how it sampled: the teacher as recommended (UniPC), the students with TDM and
-  // the eta their model_index gives.
+  // Each row records how it sampled: the teacher as recommended (UniPC, with its shift), the
+  // students with TDM and the eta their model_index gives (no shift: TDM does not use one).
   void rows_record_their_sampler_and_eta() {
     QVERIFY(!full_.rows.empty());
     for (const auto& row : full_.rows) {
@@ -102,8 +102,10 @@ class TestModelEvaluation : public QObject {
       QCOMPARE(j["sampler"].get<std::string>(), std::string(student ? "tdm" : "unipc"));
       if (student) {
         QCOMPARE(j["eta"].get<double>(), 0.9);
+        QVERIFY(j["shift"].is_null());  // tdm walks its distilled timesteps
       } else {
         QVERIFY(j["eta"].is_null());
+        QVERIFY(j["shift"].is_number());
       }
     }
   }

@@ -22,7 +22,7 @@ json to_json(const EvalRow& row) {
           {"model", row.model.string()},
           {"steps", row.steps},
           {"guidance", row.guidance},
-          {"shift", row.shift},
+          {"shift", row.sampler == sampling::SamplerKind::Tdm ? json(nullptr) : json(row.shift)},
           {"sampler", sampling::to_string(row.sampler)},
           {"eta", row.sampler == sampling::SamplerKind::Tdm ? json(row.eta) : json(nullptr)},
           {"attention", pipeline::attention_to_json(row.attention)},

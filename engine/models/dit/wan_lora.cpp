@@ -60,7 +60,12 @@ std::optional<double> metadata_alpha(const io::SafetensorsFile& file) {
     }
   }
   for (const char* key : {"transformer.lora_alpha", "lora_alpha"}) {
-    if (json.contains(key) && json[key].is_number()) return json[key].get<double>();
+    if (!json.contains(key)) continue;
+    if (!json[key].is_number()) {
+      fail(ErrorKind::BadWeights, "{}: {} in the lora_adapter_metadata header entry should be a number, found {}",
+           file.path().string(), key, json[key].dump());
+    }
+    return json[key].get<double>();
   }
   return std::nullopt;
 }
