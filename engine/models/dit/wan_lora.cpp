@@ -96,7 +96,12 @@ struct AdapterRecord {
 // Checks the file's structure from its header: every tensor is a LoRA matrix (2-D, floating point)
 // or a per-module alpha, every lora_A has its lora_B and their ranks agree. Throws BadWeights naming
 // the file and the tensor.
-std::map<std::string, AdapterRecord> adapter_records(const io::SafetensorsFile& file) {
+struct LoraLayout {
+  std::map<std::string, AdapterRecord> adapters;
+  std::optional<double> alpha;  // the metadata's lora_alpha
+};
+
+LoraLayout lora_layout(const io::SafetensorsFile& file) {
   const auto& path = file.path();
   std::map<std::string, AdapterRecord> adapters;
   std::map<std::string, std::string> alphas;
@@ -143,23 +148,21 @@ std::map<std::string, AdapterRecord> adapter_records(const io::SafetensorsFile& 
            module);
     }
   }
-  metadata_alpha(file);  // checks the metadata entry
-  return adapters;
+  return {std::move(adapters), metadata_alpha(file)};
 }
 
 }  // namespace
 
 LoraSummary inspect_lora(const std::filesystem::path& path) {
   const auto file = io::SafetensorsFile::open(path);
-  const auto adapters = adapter_records(*file);
+  const auto adapters = lora_layout(*file).adapters;
   return {path, adapters.size(), adapters.begin()->second.down->shape[0]};
 }
 
 LoraWeights load_lora(const std::filesystem::path& path) {
   static auto log = blade::log::get("dit");
   const auto file = io::SafetensorsFile::open(path);
-  const auto records = adapter_records(*file);
-  const auto alpha = metadata_alpha(*file);
+  const auto [records, alpha] = lora_layout(*file);
   LoraWeights lora{path, {}};
   for (const auto& [module, record] : records) {
     auto& adapter = lora.adapters[module];
