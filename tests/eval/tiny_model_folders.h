@@ -41,7 +41,7 @@ inline nlohmann::json student_entry(int steps) {
            {{"block_size", 128}, {"probe_tokens", 16}, {"tau", 0.95}, {"min_keep", 0.05}, {"max_keep", 0.17},
             {"pool_tokens", 30}, {"rule", "paper"}, {"fixed_sparsity", nullptr}}},
           {"recommended",
-           {{"sampler", "tdm"}, {"eta", 0.9}, {"steps", steps}, {"guidance", 1.0}, {"shift", 3.0}, {"attention", "asa-gt"}}}};
+           {{"sampler", "tdm"}, {"eta", 0.7}, {"steps", steps}, {"guidance", 1.0}, {"shift", 3.0}, {"attention", "asa-gt"}}}};
 }
 
 // Random weights from `seed` (the zero-initialised output projection is perturbed too, so that the
