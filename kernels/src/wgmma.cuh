@@ -53,6 +53,9 @@ __device__ __forceinline__ void pin_registers(uint32_t (&a)[N][4]) {
   }
 }
 
+// The explicit specialisations at the end of this file (one inline-asm statement per type and
+// shape) are printed by scripts/dev/wgmma_shapes.py: add a shape there, not by copying one here.
+
 // d (+)= A B, A [64 x 16] and B [16 x N] from shared memory, both K-major.
 template <typename T, int N>
 __device__ void wgmma_ss(float (&d)[N / 2], uint64_t a, uint64_t b, int accumulate);
