@@ -1,6 +1,7 @@
 #include "pipeline/pipeline_benchmark.h"
 
 #include "core/error.h"
+#include "core/fused_kernels.h"
 #include "core/log.h"
 
 #include <cmath>
@@ -13,9 +14,25 @@ double psnr_db(const torch::Tensor& a, const torch::Tensor& b) {
   return mse == 0.0 ? 99.0 : 10.0 * std::log10(255.0 * 255.0 / mse);
 }
 
-bool same_except_vae(const PipelineBenchSetting& a, const PipelineBenchSetting& b) {
+// Rows that should give the same clip up to rounding: the same sampling, another implementation.
+bool differs_only_in_implementation(const PipelineBenchSetting& a, const PipelineBenchSetting& b) {
   return a.steps == b.steps && a.guidance == b.guidance && a.attention.backend == b.attention.backend &&
-         a.attention.asa.fixed_sparsity == b.attention.asa.fixed_sparsity && a.vae_dtype != b.vae_dtype;
+         a.attention.asa.fixed_sparsity == b.attention.asa.fixed_sparsity &&
+         (a.vae_dtype != b.vae_dtype || a.fused_kernels != b.fused_kernels);
+}
+
+// Runs one request with the setting's choice of fused kernels, restoring the default after.
+GenerationResult run_with(Pipeline& pipeline, const GenerationRequest& request, const PipelineBenchSetting& setting,
+                          const CancelToken* cancel) {
+  set_fused_kernels(setting.fused_kernels);
+  try {
+    auto result = pipeline.run(request, nullptr, cancel);
+    set_fused_kernels(true);
+    return result;
+  } catch (...) {
+    set_fused_kernels(true);
+    throw;
+  }
 }
 
 }  // namespace
@@ -29,7 +46,10 @@ std::vector<PipelineBenchSetting> blade_bench_settings(double sparsity, int stud
   PipelineBenchSetting blade_bf16_vae = blade;
   blade_bf16_vae.name += "-vae-bf16";
   blade_bf16_vae.vae_dtype = "bf16";
-  return {dense, few_step, blade, blade_bf16_vae};
+  PipelineBenchSetting composite = blade_bf16_vae;
+  composite.name += "-composite";
+  composite.fused_kernels = false;
+  return {dense, few_step, blade, blade_bf16_vae, composite};
 }
 
 std::vector<PipelineBenchRow> bench_pipeline(Pipeline& pipeline, const PipelineBenchOptions& options,
@@ -57,7 +77,7 @@ std::vector<PipelineBenchRow> bench_pipeline(Pipeline& pipeline, const PipelineB
   for (const auto& setting : options.settings) {
     warm_up.attention = setting.attention;
     warm_up.vae_dtype = setting.vae_dtype;
-    pipeline.run(warm_up, nullptr, cancel);
+    run_with(pipeline, warm_up, setting, cancel);
   }
 
   std::vector<PipelineBenchRow> rows;
@@ -74,7 +94,7 @@ std::vector<PipelineBenchRow> bench_pipeline(Pipeline& pipeline, const PipelineB
       request.attention = setting.attention;
       request.vae_dtype = setting.vae_dtype;
       log->info("{} frames, {}", frames, setting.name);
-      const auto result = pipeline.run(request, nullptr, cancel);
+      const auto result = run_with(pipeline, request, setting, cancel);
       PipelineBenchRow row;
       row.setting = setting.name;
       row.frames = frames;
@@ -90,7 +110,7 @@ std::vector<PipelineBenchRow> bench_pipeline(Pipeline& pipeline, const PipelineB
       const auto& reference = baseline != rows.end() ? *baseline : row;
       row.speedup_total = reference.timings.total_s / row.timings.total_s;
       row.speedup_denoising = reference.timings.denoising_s / row.timings.denoising_s;
-      if (previous && same_except_vae(*previous, setting)) row.psnr_vs_previous_db = psnr_db(result.clip.frames, previous_frames);
+      if (previous && differs_only_in_implementation(*previous, setting)) row.psnr_vs_previous_db = psnr_db(result.clip.frames, previous_frames);
       previous = &setting;
       previous_frames = result.clip.frames;
       rows.push_back(row);

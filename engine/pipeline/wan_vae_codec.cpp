@@ -1,7 +1,5 @@
 #include "pipeline/wan_vae_codec.h"
 
-#include "core/autocast_scope.h"
-
 #include <ATen/Context.h>
 
 namespace blade::pipeline {
@@ -19,8 +17,13 @@ torch::Tensor WanVaeCodec::decode(const torch::Tensor& latents, const CancelToke
   const auto device = latents.device();
   // The causal decode repeats a handful of conv3d shapes: let cuDNN time its algorithms once.
   if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);
-  AutocastScope bf16(bf16_decode_, device);
-  return vae_->decode(vae_->denormalize(latents), cancel, progress).to(torch::kFloat32);
+  return decoding_vae()->decode(vae_->denormalize(latents.to(torch::kFloat32)), cancel, progress).to(torch::kFloat32);
+}
+
+models::WanVAE& WanVaeCodec::decoding_vae() {
+  if (!bf16_decode_) return vae_;
+  if (!bf16_vae_) bf16_vae_ = models::cast_wan_vae(vae_, torch::kBFloat16);
+  return *bf16_vae_;
 }
 
 torch::Tensor WanVaeCodec::encode(const torch::Tensor& video) {

@@ -4,6 +4,8 @@
 #include "models/vae/wan_vae.h"
 #include "pipeline/video_codec.h"
 
+#include <optional>
+
 namespace blade::pipeline {
 
 class WanVaeCodec final : public VideoCodec {
@@ -16,11 +18,16 @@ class WanVaeCodec final : public VideoCodec {
   torch::Tensor decode(const torch::Tensor& latents, const CancelToken* cancel = nullptr,
                        const DecodeProgress& progress = {}) override;
   torch::Tensor encode(const torch::Tensor& video) override;
+  // bf16 decode: a bfloat16 copy of the VAE (made on first use, kept) runs the decode end to end in
+  // bf16, so no activation makes a float32 round trip; the float32 weights stay for f32 and encode.
   void set_bf16_decode(bool enabled) override { bf16_decode_ = enabled; }
   models::WanVAE& vae() { return vae_; }
 
  private:
+  models::WanVAE& decoding_vae();
+
   models::WanVAE vae_;
+  std::optional<models::WanVAE> bf16_vae_;
   bool bf16_decode_ = false;
 };
 

@@ -3,6 +3,7 @@
 #include "core/device.h"
 #include "core/error.h"
 #include "core/tensor_format.h"
+#include "models/dit/wan_dit_fused.h"
 #include "models/dit/wan_rope.h"
 
 #include <torch/torch.h>
@@ -100,7 +101,8 @@ torch::Tensor WanDiTImpl::forward(const torch::Tensor& latents, const torch::Ten
     }
 
     const auto head = head_modulation_ + conditions.time.unsqueeze(1);  // [B, 2, dim]: shift, scale
-    const auto out = proj_out_->forward(modulated_layer_norm(x, head.narrow(1, 0, 1), head.narrow(1, 1, 1), config_.eps));
+    const auto out = proj_out_->forward(modulated_norm(x, head.narrow(1, 0, 1), head.narrow(1, 1, 1), config_.eps,
+                                                       proj_out_->weight().scalar_type()));
     return out.view({batch, grid[0], grid[1], grid[2], p[0], p[1], p[2], config_.out_channels})
         .permute({0, 7, 1, 4, 2, 5, 3, 6})
         .reshape({batch, config_.out_channels, grid[0] * p[0], grid[1] * p[1], grid[2] * p[2]});

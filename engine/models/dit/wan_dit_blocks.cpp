@@ -1,6 +1,6 @@
 #include "models/dit/wan_dit_blocks.h"
 
-#include "models/dit/wan_rope.h"
+#include "models/dit/wan_dit_fused.h"
 
 #include <torch/torch.h>
 
@@ -19,9 +19,8 @@ WanAttentionImpl::WanAttentionImpl(const WanDiTConfig& config, const WanDiTPlace
 }
 
 torch::Tensor WanAttentionImpl::project_normed(const WanLinear& projection, const WanNormParams& norm,
-                                               const torch::Tensor& x) const {
-  const auto projected = projection->forward(x).to(torch::kFloat32);
-  return at::rms_norm(projected, {projected.size(-1)}, norm->weight(), eps_);
+                                               const torch::Tensor& x, const torch::Tensor& rope_factors) const {
+  return normed_query_key(projection->forward(x), norm->weight(), eps_, rope_factors, head_dim_, compute_dtype());
 }
 
 torch::Tensor WanAttentionImpl::split_heads(const torch::Tensor& x) const {
@@ -36,22 +35,17 @@ torch::Tensor WanAttentionImpl::merge_heads_and_project(const torch::Tensor& att
 torch::Tensor WanAttentionImpl::self_attention(const torch::Tensor& x, const torch::Tensor& rope_factors,
                                                attention::AttentionBackend& backend,
                                                const attention::AttentionCallInfo& info) const {
-  const auto dtype = to_q_->weight().scalar_type();
-  const int64_t batch = x.size(0), tokens = x.size(1);
   // q and k keep the [B, L, heads, head_dim] memory layout; the backend gets [B, heads, L, head_dim]
   // views (what flash attention wants) instead of transposed copies.
-  const auto q = apply_wan_rope(project_normed(to_q_, norm_q_, x).view({batch, tokens, heads_, head_dim_}),
-                                rope_factors, dtype).transpose(1, 2);
-  const auto k = apply_wan_rope(project_normed(to_k_, norm_k_, x).view({batch, tokens, heads_, head_dim_}),
-                                rope_factors, dtype).transpose(1, 2);
+  const auto q = split_heads(project_normed(to_q_, norm_q_, x, rope_factors));
+  const auto k = split_heads(project_normed(to_k_, norm_k_, x, rope_factors));
   const auto v = split_heads(to_v_->forward(x));
-  return merge_heads_and_project(backend.forward(q, k, v, info), tokens);
+  return merge_heads_and_project(backend.forward(q, k, v, info), x.size(1));
 }
 
 torch::Tensor WanAttentionImpl::cross_attention(const torch::Tensor& x, const torch::Tensor& context) const {
-  const auto dtype = to_q_->weight().scalar_type();
-  const auto q = split_heads(project_normed(to_q_, norm_q_, x).to(dtype));
-  const auto k = split_heads(project_normed(to_k_, norm_k_, context).to(dtype));
+  const auto q = split_heads(project_normed(to_q_, norm_q_, x, torch::Tensor()));
+  const auto k = split_heads(project_normed(to_k_, norm_k_, context, torch::Tensor()));
   const auto v = split_heads(to_v_->forward(context));
   return merge_heads_and_project(at::scaled_dot_product_attention(q, k, v), x.size(1));
 }
@@ -64,7 +58,8 @@ WanFeedForwardImpl::WanFeedForwardImpl(const WanDiTConfig& config, const WanDiTP
 }
 
 torch::Tensor WanFeedForwardImpl::forward(const torch::Tensor& x) const {
-  return down_->forward(at::gelu(up_->forward(x), "tanh"));
+  if (up_->has_low_rank_update()) return down_->forward(at::gelu(up_->forward(x), "tanh"));
+  return down_->forward(linear_gelu_tanh(x, up_->weight(), up_->bias()));
 }
 
 WanBlockImpl::WanBlockImpl(const WanDiTConfig& config, const WanDiTPlacement& placement) : eps_(config.eps) {
@@ -82,13 +77,14 @@ torch::Tensor WanBlockImpl::forward(torch::Tensor x, const torch::Tensor& time_m
   const auto modulation = scale_shift_table_ + time_modulation;  // [B, 6, dim] fp32
   const auto part = [&](int64_t i) { return modulation.narrow(1, i, 1); };
 
-  const auto attn_in = modulated_layer_norm(x, part(0), part(1), eps_);
+  const auto dtype = attn1_->compute_dtype();
+  const auto attn_in = modulated_norm(x, part(0), part(1), eps_, dtype);
   x = residual_add(x, attn1_->self_attention(attn_in, rope_factors, backend, info), part(2));
 
-  const auto cross_in = at::layer_norm(x, {x.size(-1)}, cross_norm_->weight(), cross_norm_->bias(), eps_);
+  const auto cross_in = affine_norm(x, cross_norm_->weight(), cross_norm_->bias(), eps_, dtype);
   x = residual_add(x, attn2_->cross_attention(cross_in, context), torch::Tensor());
 
-  const auto ffn_in = modulated_layer_norm(x, part(3), part(4), eps_);
+  const auto ffn_in = modulated_norm(x, part(3), part(4), eps_, dtype);
   return residual_add(x, ffn_->forward(ffn_in), part(5));
 }
 

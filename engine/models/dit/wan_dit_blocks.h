@@ -18,9 +18,12 @@ class WanAttentionImpl : public torch::nn::Module {
                                attention::AttentionBackend& backend, const attention::AttentionCallInfo& info) const;
   // Dense cross-attention of x [B, L, dim] to context [B, L_text, dim], no mask, no RoPE.
   torch::Tensor cross_attention(const torch::Tensor& x, const torch::Tensor& context) const;
+  torch::Dtype compute_dtype() const { return to_q_->weight().scalar_type(); }
 
  private:
-  torch::Tensor project_normed(const WanLinear& projection, const WanNormParams& norm, const torch::Tensor& x) const;
+  // RMS-normed (and, with rope_factors, rotated) projection [B, L, dim] in the compute dtype.
+  torch::Tensor project_normed(const WanLinear& projection, const WanNormParams& norm, const torch::Tensor& x,
+                               const torch::Tensor& rope_factors) const;
   torch::Tensor split_heads(const torch::Tensor& x) const;  // [B, L, dim] -> [B, heads, L, head_dim] (a view)
   torch::Tensor merge_heads_and_project(const torch::Tensor& attended, int64_t tokens) const;
 

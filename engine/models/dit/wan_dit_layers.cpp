@@ -57,12 +57,15 @@ WanNormParamsImpl::WanNormParamsImpl(int64_t dim, bool with_bias, const WanDiTPl
       bias_(with_bias ? register_parameter("bias", placement.make({dim}, false), false) : torch::Tensor()) {}
 
 torch::Tensor residual_add(torch::Tensor x, const torch::Tensor& y, const torch::Tensor& gate) {
-  const auto y32 = y.to(x.scalar_type());
   // In place is safe when autograd records nothing that involves x (it may have saved x earlier).
   const bool in_place = !torch::GradMode::is_enabled() ||
                         !(x.requires_grad() || y.requires_grad() || (gate.defined() && gate.requires_grad()));
-  if (gate.defined()) return in_place ? x.addcmul_(y32, gate) : x.addcmul(y32, gate);
-  return in_place ? x.add_(y32) : x.add(y32);
+  if (in_place) {
+    // y joins in its own dtype: the kernel converts each element, instead of a float32 copy of y.
+    return gate.defined() ? x.addcmul_(y, gate) : x.add_(y);
+  }
+  const auto y32 = y.to(x.scalar_type());
+  return gate.defined() ? x.addcmul(y32, gate) : x.add(y32);
 }
 
 torch::Tensor modulated_layer_norm(const torch::Tensor& x, const torch::Tensor& shift, const torch::Tensor& scale,

@@ -26,6 +26,7 @@ class WanLinearImpl : public torch::nn::Module {
   WanLinearImpl(int64_t in_features, int64_t out_features, const WanDiTPlacement& placement, bool matmul);
   torch::Tensor forward(const torch::Tensor& x) const;
   const torch::Tensor& weight() const { return weight_; }
+  const torch::Tensor& bias() const { return bias_; }
   bool follows_compute_dtype() const { return matmul_; }
   void set_dtype(torch::Dtype dtype);
 

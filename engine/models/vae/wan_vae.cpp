@@ -34,7 +34,7 @@ WanVAEImpl::WanVAEImpl(const WanVAEConfig& config) : config_(config) {
 }
 
 torch::Tensor WanVAEImpl::device_tensor(const torch::Tensor& x) const {
-  return x.to(quant_conv_->weight.device(), torch::kFloat32);
+  return x.to(quant_conv_->weight.device(), quant_conv_->weight.scalar_type());
 }
 
 torch::Tensor WanVAEImpl::encode(const torch::Tensor& video, const CancelToken* cancel) {
@@ -148,6 +148,23 @@ WanVAE load_wan_vae(const io::WeightStore& store, torch::Device device) {
   vae_log()->info("{} ({} names) from {} on {}", config.describe(), original ? "original Wan" : "diffusers",
                   store.root().string(), device.str());
   return vae;
+}
+
+WanVAE cast_wan_vae(const WanVAE& vae, torch::Dtype dtype) {
+  torch::NoGradGuard no_grad;
+  const auto device = vae->parameters().front().device();
+  WanVAE copy(vae->config());
+  try {
+    copy->to(device, dtype);
+    auto targets = copy->named_parameters();
+    for (const auto& source : vae->named_parameters()) targets[source.key()].copy_(source.value());
+    auto target_buffers = copy->named_buffers();
+    for (const auto& source : vae->named_buffers()) target_buffers[source.key()].copy_(source.value());
+  } catch (...) {
+    rethrow_as_blade_error(fmt::format("making a {} copy of the Wan-VAE on {}", c10::toString(dtype), device.str()));
+  }
+  copy->eval();
+  return copy;
 }
 
 }  // namespace blade::models

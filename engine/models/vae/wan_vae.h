@@ -26,10 +26,11 @@ class WanVAEImpl : public torch::nn::Module {
   explicit WanVAEImpl(const WanVAEConfig& config);
 
   // video [B, 3, F, H, W] in [-1, 1], F = 4n + 1, H and W multiples of 8 -> posterior mean
-  // [B, z, (F - 1) / 4 + 1, H / 8, W / 8] (not normalised), on the module's device, fp32.
+  // [B, z, (F - 1) / 4 + 1, H / 8, W / 8] (not normalised), on the module's device and in its dtype.
   torch::Tensor encode(const torch::Tensor& video, const CancelToken* cancel = nullptr);
 
-  // latents [B, z, f, h, w] (not normalised) -> video [B, 3, 4 (f - 1) + 1, 8 h, 8 w] in [-1, 1].
+  // latents [B, z, f, h, w] (not normalised) -> video [B, 3, 4 (f - 1) + 1, 8 h, 8 w] in [-1, 1],
+  // in the module's dtype.
   // on_chunk(done_latent_frames, total) is called after each latent frame; cancel is checked before each.
   torch::Tensor decode(const torch::Tensor& latents, const CancelToken* cancel = nullptr,
                        const std::function<void(int64_t, int64_t)>& on_chunk = {});
@@ -54,5 +55,9 @@ TORCH_MODULE(WanVAE);
 // Infers the config from `store` (diffusers or original Wan names), builds the VAE in fp32, loads
 // every tensor and moves it to `device`, in eval mode. Throws blade::Error (BadWeights, Unsupported).
 WanVAE load_wan_vae(const io::WeightStore& store, torch::Device device);
+
+// A copy of `vae` on its device with every tensor converted to `dtype` (a bf16 decoder, say); its
+// encode and decode then take and return that dtype.
+WanVAE cast_wan_vae(const WanVAE& vae, torch::Dtype dtype);
 
 }  // namespace blade::models

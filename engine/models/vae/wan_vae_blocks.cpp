@@ -1,8 +1,14 @@
 #include "models/vae/wan_vae_blocks.h"
 
+#include "core/fused_kernels.h"
+
 #include <torch/torch.h>
 
 #include <cmath>
+
+#ifdef BLADE_HAVE_CUDA_KERNELS
+#include "kernels/fused_norms.h"
+#endif
 
 namespace blade::models {
 
@@ -14,12 +20,21 @@ RMSNormImpl::RMSNormImpl(int64_t channels, bool images, bool with_bias)
   if (with_bias) bias = register_parameter("bias", torch::zeros(shape));
 }
 
-torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
+torch::Tensor RMSNormImpl::normalize(const torch::Tensor& x, bool silu) {
+#ifdef BLADE_HAVE_CUDA_KERNELS
+  if (fused_kernels_enabled() && !torch::GradMode::is_enabled()) {
+    const auto video = x.dim() == 4 ? x.unsqueeze(2) : x;  // images: one frame
+    if (kernels::channel_rms_norm_applies(video, gamma, bias)) {
+      const auto out = kernels::channel_rms_norm_cuda(video, gamma, bias, silu);
+      return x.dim() == 4 ? out.squeeze(2) : out;
+    }
+  }
+#endif
   // As F.normalize: x / max(||x||, 1e-12) over the channels.
   auto norm = torch::linalg_vector_norm(x, 2, {1}, /*keepdim=*/true).clamp_min_(1e-12);
   auto out = torch::div(x, norm).mul_(gamma * scale_);
   if (bias.defined()) out.add_(bias);
-  return out;
+  return silu ? torch::silu_(out) : out;
 }
 
 ResidualBlockImpl::ResidualBlockImpl(int64_t in_dim, int64_t out_dim, bool norm_bias) {
@@ -34,11 +49,9 @@ ResidualBlockImpl::ResidualBlockImpl(int64_t in_dim, int64_t out_dim, bool norm_
 }
 
 torch::Tensor ResidualBlockImpl::forward(const torch::Tensor& x, FeatureCache* cache) {
-  auto a = norm1_->forward(x);
-  auto h = conv1_->forward_cached(torch::silu_(a), cache);
+  auto h = conv1_->forward_cached(norm1_->forward_silu(x), cache);
   // Dropout is identity at inference.
-  auto b = norm2_->forward(h);
-  auto out = conv2_->forward_cached(torch::silu_(b), cache);
+  auto out = conv2_->forward_cached(norm2_->forward_silu(h), cache);
   return out.add_(conv_shortcut_ ? conv_shortcut_->forward(x) : x);
 }
 

@@ -14,12 +14,16 @@ namespace blade::models {
 class RMSNormImpl : public torch::nn::Module {
  public:
   RMSNormImpl(int64_t channels, bool images, bool with_bias);
-  torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor forward(const torch::Tensor& x) { return normalize(x, false); }
+  torch::Tensor forward_silu(const torch::Tensor& x) { return normalize(x, true); }  // SiLU(norm(x))
 
   torch::Tensor gamma;
   torch::Tensor bias;  // undefined without bias
 
  private:
+  // One fused CUDA kernel where it applies without autograd (kernels/fused_norms.h), else ATen ops.
+  torch::Tensor normalize(const torch::Tensor& x, bool silu);
+
   double scale_ = 1.0;
 };
 TORCH_MODULE(RMSNorm);

@@ -54,8 +54,7 @@ torch::Tensor WanDecoderImpl::forward(const torch::Tensor& z, FeatureCache& cach
   auto h = conv_in_->forward_cached(z, &cache);
   h = mid_block_->forward(h, &cache);
   for (auto& block : up_blocks_) h = block->forward(h, cache);
-  h = norm_out_->forward(h);
-  return conv_out_->forward_cached(torch::silu_(h), &cache);
+  return conv_out_->forward_cached(norm_out_->forward_silu(h), &cache);
 }
 
 }  // namespace blade::models

@@ -38,8 +38,7 @@ torch::Tensor WanEncoderImpl::forward(const torch::Tensor& x, FeatureCache& cach
     h = layer.resnet ? layer.resnet->forward(h, &cache) : layer.resample->forward(h, &cache);
   }
   h = mid_block_->forward(h, &cache);
-  h = norm_out_->forward(h);
-  return conv_out_->forward_cached(torch::silu_(h), &cache);
+  return conv_out_->forward_cached(norm_out_->forward_silu(h), &cache);
 }
 
 }  // namespace blade::models

@@ -1,0 +1,228 @@
+// Fused normalisations of the Wan models, memory-bound: each reads its input once from DRAM and
+// writes its output once, where the composite ATen versions make several float32 (or float64)
+// round trips through memory.
+
+#include "norm_launch.h"
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
+namespace blade::kernels::detail {
+namespace {
+
+constexpr int kThreads = 256;
+constexpr int kWarpsPerBlock = kThreads / 32;
+
+__device__ __forceinline__ float to_float(float v) { return v; }
+__device__ __forceinline__ float to_float(__nv_bfloat16 v) { return __bfloat162float(v); }
+__device__ __forceinline__ float to_float(__half v) { return __half2float(v); }
+
+template <typename T>
+__device__ __forceinline__ T from_float(float v);
+template <>
+__device__ __forceinline__ float from_float<float>(float v) { return v; }
+template <>
+__device__ __forceinline__ __nv_bfloat16 from_float<__nv_bfloat16>(float v) { return __float2bfloat16(v); }
+template <>
+__device__ __forceinline__ __half from_float<__half>(float v) { return __float2half(v); }
+
+// float64 to T with one rounding (as ATen's float64 -> T conversion).
+template <typename T>
+__device__ __forceinline__ T from_double(double v);
+template <>
+__device__ __forceinline__ float from_double<float>(double v) { return static_cast<float>(v); }
+template <>
+__device__ __forceinline__ __nv_bfloat16 from_double<__nv_bfloat16>(double v) { return __double2bfloat16(v); }
+template <>
+__device__ __forceinline__ __half from_double<__half>(double v) { return __double2half(v); }
+
+// 16-byte vectors: the row starts are 16-byte aligned and the channel counts multiples of a vector
+// (the wrappers check both).
+template <typename T>
+struct Vec {
+  static constexpr int N = 16 / sizeof(T);
+  __device__ __forceinline__ static void load(const T* src, float (&dst)[N]) {
+    const uint4 raw = *reinterpret_cast<const uint4*>(src);
+    const T* e = reinterpret_cast<const T*>(&raw);
+#pragma unroll
+    for (int i = 0; i < N; ++i) dst[i] = to_float(e[i]);
+  }
+  template <typename Value>
+  __device__ __forceinline__ static void store(T* dst, const Value (&src)[N]) {
+    uint4 raw;
+    T* e = reinterpret_cast<T*>(&raw);
+#pragma unroll
+    for (int i = 0; i < N; ++i) {
+      if constexpr (sizeof(Value) == 8) {
+        e[i] = from_double<T>(src[i]);
+      } else {
+        e[i] = from_float<T>(src[i]);
+      }
+    }
+    *reinterpret_cast<uint4*>(dst) = raw;
+  }
+};
+
+__device__ __forceinline__ float warp_sum(float v) {
+#pragma unroll
+  for (int offset = 16; offset > 0; offset /= 2) v += __shfl_xor_sync(0xffffffffu, v, offset);
+  return v;
+}
+
+template <typename T>
+__global__ void __launch_bounds__(kThreads) channel_rms_norm_kernel(ChannelRmsNormParams p) {
+  const int64_t position = static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x;
+  if (position >= p.positions) return;
+  const int64_t frame = blockIdx.y % p.frames, b = blockIdx.y / p.frames;
+  const T* x = static_cast<const T*>(p.x) + b * p.x_batch_stride + frame * p.x_frame_stride + position;
+  const T* gamma = static_cast<const T*>(p.gamma);
+  const T* bias = static_cast<const T*>(p.bias);
+  const int64_t out_channel_stride = p.frames * p.positions;
+  T* out = static_cast<T*>(p.out) + b * p.channels * out_channel_stride + frame * p.positions + position;
+
+  float sum = 0.0f;
+  for (int64_t c = 0; c < p.channels; ++c) {
+    const float v = to_float(x[c * p.x_channel_stride]);
+    sum = fmaf(v, v, sum);
+  }
+  const float inverse = p.scale / fmaxf(sqrtf(sum), 1e-12f);
+  for (int64_t c = 0; c < p.channels; ++c) {
+    float y = to_float(x[c * p.x_channel_stride]) * inverse * to_float(gamma[c]);
+    if (bias != nullptr) y += to_float(bias[c]);
+    if (p.silu) y = y / (1.0f + __expf(-y));
+    out[c * out_channel_stride] = from_float<T>(y);
+  }
+}
+
+template <typename T>
+__global__ void __launch_bounds__(kThreads) rms_norm_rope_kernel(RmsNormRopeParams p) {
+  using V = Vec<T>;
+  constexpr int N = V::N;
+  const int64_t row = static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / 32;
+  if (row >= p.rows) return;
+  const int lane = threadIdx.x % 32;
+  const T* x = static_cast<const T*>(p.x) + row * p.channels;
+  T* out = static_cast<T*>(p.out) + row * p.channels;
+
+  float sum = 0.0f;
+  for (int c = lane * N; c < p.channels; c += 32 * N) {
+    float v[N];
+    V::load(x + c, v);
+#pragma unroll
+    for (int i = 0; i < N; ++i) sum = fmaf(v[i], v[i], sum);
+  }
+  const float inverse = rsqrtf(warp_sum(sum) / static_cast<float>(p.channels) + p.eps);
+  const double2* rope =
+      p.rope == nullptr ? nullptr : reinterpret_cast<const double2*>(p.rope) + (row % p.tokens) * (p.head_dim / 2);
+
+  for (int c = lane * N; c < p.channels; c += 32 * N) {
+    float v[N];
+    V::load(x + c, v);
+#pragma unroll
+    for (int i = 0; i < N; ++i) v[i] = v[i] * inverse * p.weight[c + i];
+    if (rope == nullptr) {
+      V::store(out + c, v);
+      continue;
+    }
+    // The pairs (2j, 2j + 1) of a head are complex numbers turned by the token's angle, in float64.
+    const int first_pair = (c % p.head_dim) / 2;
+    double turned[N];
+#pragma unroll
+    for (int j = 0; j < N / 2; ++j) {
+      const double2 f = rope[first_pair + j];
+      const double re = v[2 * j], im = v[2 * j + 1];
+      turned[2 * j] = re * f.x - im * f.y;
+      turned[2 * j + 1] = re * f.y + im * f.x;
+    }
+    V::store(out + c, turned);
+  }
+}
+
+template <typename Out>
+__global__ void __launch_bounds__(kThreads) layer_norm_affine_kernel(LayerNormAffineParams p) {
+  constexpr int N = 4;  // floats per 16-byte load
+  const int64_t row = static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / 32;
+  if (row >= p.rows) return;
+  const int lane = threadIdx.x % 32;
+  const float* x = p.x + row * p.channels;
+  const int64_t b = row / p.tokens;
+  const float* scale = p.scale + b * p.scale_batch_stride;
+  const float* shift = p.shift + b * p.shift_batch_stride;
+  Out* out = static_cast<Out*>(p.out) + row * p.channels;
+
+  // Two passes for the variance (mean first), as exact as float32 allows; the row stays in L1.
+  float sum = 0.0f;
+  for (int c = lane * N; c < p.channels; c += 32 * N) {
+    float v[N];
+    Vec<float>::load(x + c, v);
+#pragma unroll
+    for (int i = 0; i < N; ++i) sum += v[i];
+  }
+  const float mean = warp_sum(sum) / static_cast<float>(p.channels);
+  float squares = 0.0f;
+  for (int c = lane * N; c < p.channels; c += 32 * N) {
+    float v[N];
+    Vec<float>::load(x + c, v);
+#pragma unroll
+    for (int i = 0; i < N; ++i) squares = fmaf(v[i] - mean, v[i] - mean, squares);
+  }
+  const float inverse = rsqrtf(warp_sum(squares) / static_cast<float>(p.channels) + p.eps);
+
+  for (int c = lane * N; c < p.channels; c += 32 * N) {
+    float v[N];
+    Vec<float>::load(x + c, v);
+    float y[N];
+#pragma unroll
+    for (int i = 0; i < N; ++i) {
+      const float factor = p.one_plus_scale ? scale[c + i] + 1.0f : scale[c + i];
+      y[i] = (v[i] - mean) * inverse * factor + shift[c + i];
+    }
+    Out* dst = out + c;
+#pragma unroll
+    for (int i = 0; i < N; ++i) dst[i] = from_float<Out>(y[i]);
+  }
+}
+
+template <typename Kernel, typename Params>
+LaunchStatus launch_rows(Kernel kernel, const Params& p, cudaStream_t stream, const char* name) {
+  const int64_t blocks = (p.rows + kWarpsPerBlock - 1) / kWarpsPerBlock;
+  kernel<<<static_cast<unsigned>(blocks), kThreads, 0, stream>>>(p);
+  return {cudaGetLastError(), name};
+}
+
+}  // namespace
+
+LaunchStatus launch_channel_rms_norm(const ChannelRmsNormParams& p, NormElement type, cudaStream_t stream) {
+  const dim3 grid(static_cast<unsigned>((p.positions + kThreads - 1) / kThreads),
+                  static_cast<unsigned>(p.batch * p.frames));
+  switch (type) {
+    case NormElement::Float32: channel_rms_norm_kernel<float><<<grid, kThreads, 0, stream>>>(p); break;
+    case NormElement::BFloat16: channel_rms_norm_kernel<__nv_bfloat16><<<grid, kThreads, 0, stream>>>(p); break;
+    case NormElement::Float16: channel_rms_norm_kernel<__half><<<grid, kThreads, 0, stream>>>(p); break;
+  }
+  return {cudaGetLastError(), "channel_rms_norm_kernel"};
+}
+
+LaunchStatus launch_rms_norm_rope(const RmsNormRopeParams& p, NormElement type, cudaStream_t stream) {
+  switch (type) {
+    case NormElement::Float32: return launch_rows(rms_norm_rope_kernel<float>, p, stream, "rms_norm_rope_kernel");
+    case NormElement::BFloat16:
+      return launch_rows(rms_norm_rope_kernel<__nv_bfloat16>, p, stream, "rms_norm_rope_kernel");
+    case NormElement::Float16: return launch_rows(rms_norm_rope_kernel<__half>, p, stream, "rms_norm_rope_kernel");
+  }
+  return {cudaErrorInvalidValue, "rms_norm_rope_kernel"};
+}
+
+LaunchStatus launch_layer_norm_affine(const LayerNormAffineParams& p, NormElement out_type, cudaStream_t stream) {
+  switch (out_type) {
+    case NormElement::Float32:
+      return launch_rows(layer_norm_affine_kernel<float>, p, stream, "layer_norm_affine_kernel");
+    case NormElement::BFloat16:
+      return launch_rows(layer_norm_affine_kernel<__nv_bfloat16>, p, stream, "layer_norm_affine_kernel");
+    case NormElement::Float16:
+      return launch_rows(layer_norm_affine_kernel<__half>, p, stream, "layer_norm_affine_kernel");
+  }
+  return {cudaErrorInvalidValue, "layer_norm_affine_kernel"};
+}
+
+}  // namespace blade::kernels::detail
