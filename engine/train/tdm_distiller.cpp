@@ -8,6 +8,7 @@
 #include "sampling/schedule.h"
 #include "train/checkpoint.h"
 #include "train/flow_matching.h"
+#include "train/folder_overlap.h"
 #include "train/model_export.h"
 #include "train/pixel_model_folder.h"
 
@@ -78,6 +79,8 @@ TdmDistiller::TdmDistiller(DistillOptions options, ClipSource& prompts, bool res
     : options_(std::move(options)), prompts_(prompts) {
   if (resume) apply_run_settings(read_checkpoint_info(options_.out_dir, kKind).at("run"), options_);
   options_.validate();
+  // The run writes checkpoints and the student's export into out_dir.
+  require_separate_folders(options_.teacher_dir, options_.out_dir, "distilled from");
   device_ = parse_device(options_.device);
   std::error_code error;
   fs::create_directories(options_.out_dir, error);

@@ -6,6 +6,7 @@
 #include "core/autocast_scope.h"
 #include "train/checkpoint.h"
 #include "train/flow_matching.h"
+#include "train/folder_overlap.h"
 #include "train/model_init.h"
 #include "train/pixel_model_folder.h"
 #include "train/tokenizer_training.h"
@@ -49,20 +50,6 @@ class EmaSwap {
   bool active_ = false;
   std::vector<torch::Tensor> saved_;
 };
-
-fs::path absolute_path(const fs::path& path) {
-  std::error_code error;
-  const fs::path absolute = fs::absolute(path, error);
-  if (error) return path;
-  const fs::path canonical = fs::weakly_canonical(absolute, error);
-  return error ? absolute : canonical;
-}
-
-// Whether `path` is `folder` or lies inside it (both absolute and normalised).
-bool is_within(const fs::path& path, const fs::path& folder) {
-  const std::string inner = path.string() + "/", outer = folder.string() + "/";
-  return inner.compare(0, outer.size(), outer) == 0;
-}
 
 // The init folder's model, checked against the run's config (all but the vocabulary size, which
 // follows the folder's tokenizer).
@@ -111,12 +98,7 @@ TeacherTrainer::TeacherTrainer(TeacherTrainOptions options, ClipSource& source, 
     }
     // The run writes checkpoints and its export (out_dir/model) into out_dir: the init folder must
     // be outside it, and out_dir outside the init folder.
-    const fs::path init = absolute_path(options_.init_from), out = absolute_path(options_.out_dir);
-    if (is_within(init, out) || is_within(out, init)) {
-      fail(ErrorKind::InvalidArgument, "the run initialised from {} would write into {}, which {} it: the run's "
-           "checkpoints and export could overwrite the weights it starts from; give a separate output folder",
-           init.string(), out.string(), is_within(init, out) ? "contains" : "lies inside");
-    }
+    require_separate_folders(options_.init_from, options_.out_dir, "initialised from");
   }
   if (resume) apply_run_settings(read_checkpoint_info(options_.out_dir, kKind).at("run"), options_);
   options_.validate();

@@ -3,7 +3,9 @@
 
 #include "moving_squares_source.h"
 #include "tiny_config.h"
+#include "throws.h"
 #include "train/checkpoint.h"
+#include "train/folder_overlap.h"
 #include "train/pixel_model_folder.h"
 #include "train/tdm_distiller.h"
 #include "train/teacher_trainer.h"
@@ -115,6 +117,33 @@ class TestTrainDistill : public QObject {
     const auto sample = distiller.generate({"a red square moving left"}, 5);
     QCOMPARE(sample.sizes(), (torch::IntArrayRef{1, 3, 5, 16, 16}));
     QVERIFY(torch::isfinite(sample).all().item<bool>());
+  }
+
+  void the_output_folder_must_not_overlap_the_teacher() {
+    // The teacher folder itself, a folder inside it, and the folder that holds it: each would let the
+    // run's checkpoints or the student's export land on the teacher's files.
+    const fs::path root = dir_.path().toStdString();
+    test::MovingSquaresSource prompts({5, 16, 16}, 4);
+    for (const fs::path& out : {teacher_, teacher_ / "student", teacher_.parent_path()}) {
+      auto options = tiny_distill_options(teacher_, out);
+      QVERIFY2(test::throws_error([&] { train::TdmDistiller(options, prompts, false); }, ErrorKind::InvalidArgument),
+               out.string().c_str());
+    }
+    QVERIFY(!fs::exists(teacher_ / "student"));
+    // A sibling whose name starts with the teacher folder's is separate.
+    auto options = tiny_distill_options(teacher_, fs::path(teacher_.string() + "-student"));
+    QVERIFY(!test::throws_error([&] { train::TdmDistiller(options, prompts, false); }));
+  }
+
+  void folders_are_compared_by_components() {
+    QVERIFY(train::is_within("/a/b", "/a/b"));
+    QVERIFY(train::is_within("/a/b/c", "/a/b"));
+    QVERIFY(train::is_within("/a/b/c", "/a/b/"));
+    QVERIFY(train::is_within("/a/b", "/"));
+    QVERIFY(train::is_within("/a/b/../b/c", "/a/b"));
+    QVERIFY(!train::is_within("/a/bc", "/a/b"));
+    QVERIFY(!train::is_within("/a", "/a/b"));
+    QVERIFY(!train::is_within("/x/b", "/a/b"));
   }
 
   void resumed_distillation_equals_the_uninterrupted_one() {
