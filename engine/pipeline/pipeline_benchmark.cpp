@@ -21,18 +21,11 @@ bool differs_only_in_implementation(const PipelineBenchSetting& a, const Pipelin
          (a.vae_dtype != b.vae_dtype || a.fused_kernels != b.fused_kernels);
 }
 
-// Runs one request with the setting's choice of fused kernels, restoring the default after.
+// Runs one request with the setting's choice of fused kernels.
 GenerationResult run_with(Pipeline& pipeline, const GenerationRequest& request, const PipelineBenchSetting& setting,
                           const CancelToken* cancel) {
-  set_fused_kernels(setting.fused_kernels);
-  try {
-    auto result = pipeline.run(request, nullptr, cancel);
-    set_fused_kernels(true);
-    return result;
-  } catch (...) {
-    set_fused_kernels(true);
-    throw;
-  }
+  const FusedKernelsScope fused(setting.fused_kernels);
+  return pipeline.run(request, nullptr, cancel);
 }
 
 }  // namespace

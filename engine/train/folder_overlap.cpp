@@ -9,7 +9,8 @@ namespace fs = std::filesystem;
 fs::path absolute_path(const fs::path& path) {
   std::error_code error;
   const fs::path absolute = fs::absolute(path, error);
-  if (error) return path.lexically_normal();
+  if (error) fail(ErrorKind::Io, "cannot make {} an absolute path: {}", path.string(), error.message());
+  // Symbolic links are resolved where the path exists and can be read; otherwise it is compared as written.
   const fs::path canonical = fs::weakly_canonical(absolute, error);
   return (error ? absolute : canonical).lexically_normal();
 }

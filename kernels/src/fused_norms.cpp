@@ -53,8 +53,11 @@ torch::Tensor channel_rms_norm_cuda(const torch::Tensor& x, const torch::Tensor&
                                     bool silu) {
   if (!channel_rms_norm_applies(x, gamma, bias)) {
     fail(ErrorKind::Internal, "channel RMS norm kernel: expected x [B, C, T, H, W] on a GPU with rows of H x W "
-         "contiguous and gamma / bias of C values of its dtype; got x {} ({}), gamma of {} values", shape_string(x.sizes()),
-         c10::toString(x.scalar_type()), gamma.numel());
+         "contiguous and B x T <= 65535, and gamma / bias of C values of its dtype on its device; got x {} {} on {} "
+         "(strides {}), gamma of {} {} values, bias {}", shape_string(x.sizes()), c10::toString(x.scalar_type()),
+         x.device().str(), shape_string(x.strides()), gamma.numel(), c10::toString(gamma.scalar_type()),
+         bias.defined() ? fmt::format("of {} {} values", bias.numel(), c10::toString(bias.scalar_type()))
+                        : std::string("none"));
   }
   const c10::cuda::CUDAGuard guard(x.device());
   auto out = torch::empty(x.sizes(), x.options().memory_format(at::MemoryFormat::Contiguous));
@@ -91,17 +94,21 @@ bool rms_norm_rope_applies(const torch::Tensor& x, const torch::Tensor& weight, 
   }
   if (!rope.defined()) return true;
   return same_cuda_device(x, rope) && rope.scalar_type() == torch::kComplexDouble && rope.is_contiguous() &&
-         rope.dim() == 2 && rope.size(0) == x.size(1) && head_dim > 0 && head_dim % width == 0 &&
+         aligned16(rope) && rope.dim() == 2 && rope.size(0) == x.size(1) && head_dim > 0 && head_dim % width == 0 &&
          channels % head_dim == 0 && rope.size(1) == head_dim / 2;
 }
 
 torch::Tensor rms_norm_rope_cuda(const torch::Tensor& x, const torch::Tensor& weight, double eps,
                                  const torch::Tensor& rope, int64_t head_dim) {
   if (!rms_norm_rope_applies(x, weight, rope, head_dim)) {
-    fail(ErrorKind::Internal, "RMS norm + RoPE kernel: expected contiguous x [B, L, C] on a GPU (C a multiple of 16 "
-         "bytes), float32 weight [C] and complex128 rope [L, {}] on its device; got x {} ({}), weight of {} values, "
-         "rope {}", head_dim / 2, shape_string(x.sizes()), c10::toString(x.scalar_type()), weight.numel(),
-         rope.defined() ? shape_string(rope.sizes()) : "none");
+    fail(ErrorKind::Internal, "RMS norm + RoPE kernel: expected contiguous, 16-byte aligned x [B, L, C] on a GPU (C "
+         "and head_dim {} multiples of 16 bytes, C of head_dim), contiguous float32 weight [C] and contiguous complex128 "
+         "rope [L, {}] on its device; got x {} {} on {}, weight of {} {} values on {}, rope {}", head_dim,
+         head_dim / 2, shape_string(x.sizes()), c10::toString(x.scalar_type()), x.device().str(), weight.numel(),
+         c10::toString(weight.scalar_type()), weight.device().str(),
+         rope.defined() ? fmt::format("{} {} on {}", shape_string(rope.sizes()), c10::toString(rope.scalar_type()),
+                                      rope.device().str())
+                        : std::string("none"));
   }
   const c10::cuda::CUDAGuard guard(x.device());
   auto out = torch::empty_like(x);
@@ -134,8 +141,10 @@ int64_t affine_batch_stride(const torch::Tensor& t, const torch::Tensor& x) {
 
 }  // namespace
 
-bool layer_norm_affine_applies(const torch::Tensor& x, const torch::Tensor& scale, const torch::Tensor& shift) {
-  if (!x.defined() || !x.is_cuda() || x.dim() != 3 || x.scalar_type() != torch::kFloat32 || !x.is_contiguous() ||
+bool layer_norm_affine_applies(const torch::Tensor& x, const torch::Tensor& scale, const torch::Tensor& shift,
+                               torch::Dtype out_dtype) {
+  const bool known_output = out_dtype == torch::kFloat32 || out_dtype == torch::kBFloat16 || out_dtype == torch::kFloat16;
+  if (!known_output || !x.defined() || !x.is_cuda() || x.dim() != 3 || x.scalar_type() != torch::kFloat32 || !x.is_contiguous() ||
       !aligned16(x) || x.numel() == 0 || x.size(2) % 4 != 0 || x.size(2) > INT32_MAX) {
     return false;
   }
@@ -144,11 +153,14 @@ bool layer_norm_affine_applies(const torch::Tensor& x, const torch::Tensor& scal
 
 torch::Tensor layer_norm_affine_cuda(const torch::Tensor& x, const torch::Tensor& scale, const torch::Tensor& shift,
                                      double eps, bool one_plus_scale, torch::Dtype out_dtype) {
-  if (!layer_norm_affine_applies(x, scale, shift)) {
-    fail(ErrorKind::Internal, "LayerNorm + affine kernel: expected contiguous float32 x [B, L, C] on a GPU (C a "
-         "multiple of 4) and float32 scale / shift [C] or [B, 1, C] on its device; got x {} ({}), scale {}, shift {}",
-         shape_string(x.sizes()), c10::toString(x.scalar_type()), shape_string(scale.sizes()),
-         shape_string(shift.sizes()));
+  if (!layer_norm_affine_applies(x, scale, shift, out_dtype)) {
+    fail(ErrorKind::Internal, "LayerNorm + affine kernel: expected contiguous, 16-byte aligned float32 x [B, L, C] on "
+         "a GPU (C a multiple of 4), float32 scale / shift [C] or [B or 1, 1, C] with unit channel stride on its "
+         "device, and a float32 / bfloat16 / float16 output; got x {} {} on {}, scale {} {} on {}, shift {} {} on {}, "
+         "output {}", shape_string(x.sizes()), c10::toString(x.scalar_type()), x.device().str(),
+         shape_string(scale.sizes()), c10::toString(scale.scalar_type()), scale.device().str(),
+         shape_string(shift.sizes()), c10::toString(shift.scalar_type()), shift.device().str(),
+         c10::toString(out_dtype));
   }
   const c10::cuda::CUDAGuard guard(x.device());
   auto out = torch::empty(x.sizes(), x.options().dtype(out_dtype));

@@ -26,7 +26,8 @@ __device__ __forceinline__ __nv_bfloat16 from_float<__nv_bfloat16>(float v) { re
 template <>
 __device__ __forceinline__ __half from_float<__half>(float v) { return __float2half(v); }
 
-// float64 to T with one rounding (as ATen's float64 -> T conversion).
+// float64 to T with one rounding. (ATen goes through float32 for bf16 / fp16, two roundings: the
+// two can differ by one unit in the last place where the first rounding makes a tie.)
 template <typename T>
 __device__ __forceinline__ T from_double(double v);
 template <>

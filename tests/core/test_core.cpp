@@ -1,4 +1,5 @@
 #include "core/cancel.h"
+#include "core/clip.h"
 #include "core/device.h"
 #include "core/error.h"
 
@@ -40,6 +41,22 @@ class TestCore : public QObject {
       }
     }
     QVERIFY_THROWS_EXCEPTION(blade::Error, blade::parse_dtype("int7"));
+  }
+
+  void video_frames_round_like_diffusers_and_leave_the_video_alone() {
+    // [1, 3, 2 frames, 1, 2]: values across the clamp edges and the rounding ties.
+    const auto video = torch::tensor({-1.5, -1.0, 0.0, 1.0 / 255.0, 1.0, 2.0, 0.5, -0.5, 0.25, -0.25, 0.75, 0.1},
+                                     torch::kFloat32)
+                           .view({1, 3, 2, 1, 2});
+    const auto before = video.clone();
+    const auto frames = blade::video_to_uint8_frames(video);
+    QVERIFY(torch::equal(video, before));
+    QCOMPARE(frames.sizes().vec(), (std::vector<int64_t>{2, 1, 2, 3}));
+    QCOMPARE(frames.scalar_type(), torch::kUInt8);
+    const auto expected = ((before[0].to(torch::kFloat64) / 2 + 0.5).clamp(0, 1) * 255).round().to(torch::kUInt8);
+    QVERIFY(torch::equal(frames, expected.permute({1, 2, 3, 0})));
+    QCOMPARE(frames[0][0][0][0].item<int>(), 0);    // -1.5 clamps to black
+    QCOMPARE(frames[0][0][1][1].item<int>(), 255);  // 2.0 clamps to white (frame 0, x 1, green)
   }
 
   void out_of_memory_is_named() {

@@ -62,9 +62,10 @@ void check_rms_norm_rope(torch::Dtype dtype, int64_t batch, const std::array<int
     expected = torch::view_as_real(turned).reshape({batch, tokens, channels});
   }
   const double error = test::relative_error(fused.to(torch::kFloat64), expected);
-  set_fused_kernels(false);
-  const auto composite = models::normed_query_key(x, weight, 1e-6, rope, head_dim, dtype);
-  set_fused_kernels(true);
+  const auto composite = [&] {
+    const FusedKernelsScope off(false);
+    return models::normed_query_key(x, weight, 1e-6, rope, head_dim, dtype);
+  }();
   const double vs_composite = test::relative_error(fused.to(torch::kFloat64), composite.to(torch::kFloat64));
   fmt::print("rms norm {} {} B{} L{} C{} head {}: rel vs float64 {:.2e}, vs composite {:.2e}, finite {}\n",
              with_rope ? "+ rope" : "      ", name(dtype), batch, tokens, channels, head_dim, error, vs_composite,
@@ -90,7 +91,7 @@ void check_layer_norm_affine(torch::Dtype out_dtype, int64_t batch, int64_t toke
     scale = torch::rand({channels}, f32) + 0.5;
     shift = torch::randn({channels}, f32) * 0.1;
   }
-  BLADE_CHECK(kernels::layer_norm_affine_applies(x, scale, shift), "the LayerNorm kernel should take this shape");
+  BLADE_CHECK(kernels::layer_norm_affine_applies(x, scale, shift, out_dtype), "the LayerNorm kernel should take this shape");
   poison_allocator(x.numel() * 4);
   const auto fused = kernels::layer_norm_affine_cuda(x, scale, shift, 1e-6, modulated, out_dtype);
   const auto x64 = x.to(torch::kFloat64);
@@ -175,9 +176,10 @@ void check_dit_fused_matches_composite(torch::Dtype dtype) {
   auto backend = attention::make_attention_backend("dense");
   torch::NoGradGuard no_grad;
   const auto fused = dit->forward(latents, timestep, context, *backend, 0).to(torch::kFloat64);
-  set_fused_kernels(false);
-  const auto composite = dit->forward(latents, timestep, context, *backend, 0).to(torch::kFloat64);
-  set_fused_kernels(true);
+  const auto composite = [&] {
+    const FusedKernelsScope off(false);
+    return dit->forward(latents, timestep, context, *backend, 0).to(torch::kFloat64);
+  }();
   const double error = test::relative_error(fused, composite);
   fmt::print("random DiT {} (dim 256, head 128, 240 tokens, batch 2): fused vs composite rel {:.2e}\n", name(dtype),
              error);
@@ -205,10 +207,8 @@ void check_vae_fused_matches_composite() {
   const bool tf32 = at::globalContext().allowTF32CuDNN();
   at::globalContext().setAllowTF32CuDNN(false);
   const auto decode = [&](models::WanVAE& model, bool fused) {
-    set_fused_kernels(fused);
-    auto out = model->decode(latents).to(torch::kFloat64);
-    set_fused_kernels(true);
-    return out;
+    const FusedKernelsScope scope(fused);
+    return model->decode(latents).to(torch::kFloat64);
   };
   const auto reference = decode(vae, false);
   const auto f32_fused = decode(vae, true);

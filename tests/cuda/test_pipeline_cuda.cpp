@@ -43,9 +43,10 @@ int main() {
   auto reference = generate("cpu", "f32");
   auto gpu_f32 = generate("cuda", "f32");
   auto gpu_bf16 = generate("cuda", "bf16");
-  set_fused_kernels(false);
-  auto gpu_bf16_composite = generate("cuda", "bf16");
-  set_fused_kernels(true);
+  auto gpu_bf16_composite = [] {
+    const FusedKernelsScope composite(false);
+    return generate("cuda", "bf16");
+  }();
 
   const double latent_f32 = test::relative_error(gpu_f32.final_latents, reference.final_latents);
   const double latent_bf16 = test::relative_error(gpu_bf16.final_latents, reference.final_latents);

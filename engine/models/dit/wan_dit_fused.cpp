@@ -31,7 +31,7 @@ bool fused_allowed(std::initializer_list<const torch::Tensor*> tensors) {
 torch::Tensor modulated_norm(const torch::Tensor& x, const torch::Tensor& shift, const torch::Tensor& scale,
                              double eps, torch::Dtype out_dtype) {
 #ifdef BLADE_HAVE_CUDA_KERNELS
-  if (fused_allowed({&x, &shift, &scale}) && kernels::layer_norm_affine_applies(x, scale, shift)) {
+  if (fused_allowed({&x, &shift, &scale}) && kernels::layer_norm_affine_applies(x, scale, shift, out_dtype)) {
     return kernels::layer_norm_affine_cuda(x, scale, shift, eps, /*one_plus_scale=*/true, out_dtype);
   }
 #endif
@@ -41,7 +41,7 @@ torch::Tensor modulated_norm(const torch::Tensor& x, const torch::Tensor& shift,
 torch::Tensor affine_norm(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias, double eps,
                           torch::Dtype out_dtype) {
 #ifdef BLADE_HAVE_CUDA_KERNELS
-  if (fused_allowed({&x, &weight, &bias}) && kernels::layer_norm_affine_applies(x, weight, bias)) {
+  if (fused_allowed({&x, &weight, &bias}) && kernels::layer_norm_affine_applies(x, weight, bias, out_dtype)) {
     return kernels::layer_norm_affine_cuda(x, weight, bias, eps, /*one_plus_scale=*/false, out_dtype);
   }
 #endif

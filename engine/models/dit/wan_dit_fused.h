@@ -2,9 +2,8 @@
 // The DiT block's normalisations and FFN activation, run by the fused CUDA kernels
 // (kernels/fused_norms.h, cuBLASLt's GELU epilogue) where they apply and no gradient is recorded,
 // and by the composite reference (wan_dit_layers, wan_rope) everywhere else and while
-// blade::set_fused_kernels(false). Both give the same
-// values up to the last bit of the output dtype: the fused ones skip the float32 / float64
-// intermediates in memory, not the arithmetic.
+// blade::set_fused_kernels(false). Both do the same arithmetic; the fused ones keep the float32 /
+// float64 intermediates in registers and round once, so the results differ by rounding only.
 
 #include <torch/types.h>
 

@@ -25,7 +25,8 @@ torch::Tensor rms_norm_rope_cuda(const torch::Tensor& x, const torch::Tensor& we
 // LayerNorm (no affine) of the float32 x [B, L, C], then * scale (+ 1 when one_plus_scale) + shift,
 // with scale and shift float32 [B, 1, C] or [C] (views with unit channel stride are fine), written
 // as out_dtype.
-bool layer_norm_affine_applies(const torch::Tensor& x, const torch::Tensor& scale, const torch::Tensor& shift);
+bool layer_norm_affine_applies(const torch::Tensor& x, const torch::Tensor& scale, const torch::Tensor& shift,
+                               torch::Dtype out_dtype);
 torch::Tensor layer_norm_affine_cuda(const torch::Tensor& x, const torch::Tensor& scale, const torch::Tensor& shift,
                                      double eps, bool one_plus_scale, torch::Dtype out_dtype);
 
