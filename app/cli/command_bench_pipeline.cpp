@@ -47,12 +47,32 @@ void print_row(const pipeline::PipelineBenchRow& row) {
   std::fflush(stdout);
 }
 
+const pipeline::PipelineBenchSetting& find_setting(const std::vector<pipeline::PipelineBenchSetting>& settings,
+                                                  const std::string& name) {
+  for (const auto& setting : settings) {
+    if (setting.name == name) return setting;
+  }
+  std::string known;
+  for (const auto& setting : settings) known += (known.empty() ? "" : ", ") + setting.name;
+  fail(ErrorKind::InvalidArgument, "--profile-kernels: unknown setting '{}' (expected one of {})", name, known);
+}
+
+void print_profile(const OpProfile& profile, int top) {
+  fmt::print("{:>10} {:>6} {:>7}  {}\n", "ms", "share", "calls", "kernel");
+  for (size_t i = 0; i < profile.ops.size() && static_cast<int>(i) < top; ++i) {
+    const auto& op = profile.ops[i];
+    fmt::print("{:>10.2f} {:>5.1f}% {:>7}  {}\n", op.total_ms, 100.0 * op.total_ms / profile.total_ms, op.calls,
+               short_op_name(op.name, 110));
+  }
+  fmt::print("{:>10.2f} total over {} kernels\n", profile.total_ms, profile.ops.size());
+}
+
 }  // namespace
 
 int run_bench_pipeline(const std::vector<std::string>& argv) {
   const Arguments args(argv,
                        {"model", "random-weights", "tokenizer", "size", "frames", "sparsity", "student-steps",
-                        "dense-steps", "device", "dtype", "seed", "results"},
+                        "dense-steps", "device", "dtype", "seed", "results", "profile-kernels", "profile-top"},
                        {"json", "offload-text-encoder"});
   if (!args.positional().empty()) {
     fail(ErrorKind::InvalidArgument, "unexpected argument '{}' (options start with --)", args.positional().front());
@@ -94,6 +114,16 @@ int run_bench_pipeline(const std::vector<std::string>& argv) {
   if (args.value("results")) {
     results.open(*args.value("results"), std::ios::app);
     if (!results) fail(ErrorKind::Io, "cannot open --results file '{}' for appending", *args.value("results"));
+  }
+  if (const auto profiled = args.value("profile-kernels")) {
+    const auto& setting = find_setting(options.settings, *profiled);
+    const int top = args.get_int("profile-top", 30);
+    if (top < 1) fail(ErrorKind::InvalidArgument, "--profile-top must be at least 1, got {}", top);
+    fmt::print("kernel time of one '{}' generation, {} frames, on {}\n", setting.name, options.frames.front(),
+               device_name(device));
+    print_profile(pipeline::profile_bench_setting(pipe, options, setting, options.frames.front(), &interrupt_token()),
+                  top);
+    return 0;
   }
   const bool json = args.flag("json");
   if (!json) {

@@ -4,6 +4,7 @@
 #include "core/fused_kernels.h"
 #include "core/log.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace blade::pipeline {
@@ -26,6 +27,36 @@ GenerationResult run_with(Pipeline& pipeline, const GenerationRequest& request, 
                           const CancelToken* cancel) {
   const FusedKernelsScope fused(setting.fused_kernels);
   return pipeline.run(request, nullptr, cancel);
+}
+
+GenerationRequest base_request(const WanModel& model, const PipelineBenchOptions& options) {
+  GenerationRequest base;
+  base.prompt = options.prompt;
+  base.seed = options.seed;
+  base.width = options.width;
+  base.height = options.height;
+  base.shift = model.info().default_shift.value_or(5.0);
+  base.device = model.device().str();
+  base.dtype = model.compute_dtype() == torch::kBFloat16 ? "bf16" : "f32";
+  return base;
+}
+
+GenerationRequest setting_request(GenerationRequest request, const PipelineBenchSetting& setting, int frames) {
+  request.frames = frames;
+  request.steps = setting.steps;
+  request.guidance = setting.guidance;
+  request.attention = setting.attention;
+  request.vae_dtype = setting.vae_dtype;
+  return request;
+}
+
+// Kernels loaded, cuDNN and cuBLAS plans chosen, the allocator's pools grown: one guidance-free step.
+void warm_up(Pipeline& pipeline, const GenerationRequest& base, const PipelineBenchSetting& setting, int frames,
+             const CancelToken* cancel) {
+  auto request = setting_request(base, setting, frames);
+  request.steps = 1;
+  request.guidance = 1.0;
+  run_with(pipeline, request, setting, cancel);
 }
 
 }  // namespace
@@ -53,25 +84,9 @@ std::vector<PipelineBenchRow> bench_pipeline(Pipeline& pipeline, const PipelineB
     fail(ErrorKind::InvalidArgument, "the pipeline benchmark needs at least one setting and one frame count");
   }
   auto& model = pipeline.model();
-  GenerationRequest base;
-  base.prompt = options.prompt;
-  base.seed = options.seed;
-  base.width = options.width;
-  base.height = options.height;
-  base.shift = model.info().default_shift.value_or(5.0);
-  base.device = model.device().str();
-  base.dtype = model.compute_dtype() == torch::kBFloat16 ? "bf16" : "f32";
-
-  // Warm-up: kernels loaded, cuDNN and cuBLAS plans chosen, the allocator's pools grown.
-  GenerationRequest warm_up = base;
-  warm_up.frames = *std::min_element(options.frames.begin(), options.frames.end());
-  warm_up.steps = 1;
-  warm_up.guidance = 1.0;
-  for (const auto& setting : options.settings) {
-    warm_up.attention = setting.attention;
-    warm_up.vae_dtype = setting.vae_dtype;
-    run_with(pipeline, warm_up, setting, cancel);
-  }
+  const auto base = base_request(model, options);
+  const int smallest = *std::min_element(options.frames.begin(), options.frames.end());
+  for (const auto& setting : options.settings) warm_up(pipeline, base, setting, smallest, cancel);
 
   std::vector<PipelineBenchRow> rows;
   const auto& dit = model.dit()->config();
@@ -80,12 +95,7 @@ std::vector<PipelineBenchRow> bench_pipeline(Pipeline& pipeline, const PipelineB
     torch::Tensor previous_frames;
     const PipelineBenchSetting* previous = nullptr;
     for (const auto& setting : options.settings) {
-      GenerationRequest request = base;
-      request.frames = frames;
-      request.steps = setting.steps;
-      request.guidance = setting.guidance;
-      request.attention = setting.attention;
-      request.vae_dtype = setting.vae_dtype;
+      const auto request = setting_request(base, setting, frames);
       log->info("{} frames, {}", frames, setting.name);
       const auto result = run_with(pipeline, request, setting, cancel);
       PipelineBenchRow row;
@@ -111,6 +121,14 @@ std::vector<PipelineBenchRow> bench_pipeline(Pipeline& pipeline, const PipelineB
     }
   }
   return rows;
+}
+
+OpProfile profile_bench_setting(Pipeline& pipeline, const PipelineBenchOptions& options,
+                                const PipelineBenchSetting& setting, int frames, const CancelToken* cancel) {
+  const auto base = base_request(pipeline.model(), options);
+  warm_up(pipeline, base, setting, frames, cancel);
+  const auto request = setting_request(base, setting, frames);
+  return profile_ops([&] { run_with(pipeline, request, setting, cancel); }, pipeline.model().device().type());
 }
 
 }  // namespace blade::pipeline

@@ -5,6 +5,7 @@
 // BLADE student setting (8 ASA-GT steps without guidance).
 
 #include "core/cancel.h"
+#include "core/op_profile.h"
 #include "pipeline/pipeline.h"
 
 #include <functional>
@@ -58,5 +59,10 @@ struct PipelineBenchRow {
 std::vector<PipelineBenchRow> bench_pipeline(Pipeline& pipeline, const PipelineBenchOptions& options,
                                              const std::function<void(const PipelineBenchRow&)>& on_row = {},
                                              const CancelToken* cancel = nullptr);
+
+// One generation of `setting` at `frames` (after a one-step warm-up) under the profiler: GPU time
+// per kernel on CUDA, per ATen operator on the CPU. Shows where a row's seconds go.
+OpProfile profile_bench_setting(Pipeline& pipeline, const PipelineBenchOptions& options,
+                                const PipelineBenchSetting& setting, int frames, const CancelToken* cancel = nullptr);
 
 }  // namespace blade::pipeline

@@ -2,14 +2,53 @@
 #include "core/clip.h"
 #include "core/device.h"
 #include "core/error.h"
+#include "core/op_profile.h"
 
 #include <QtTest>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
 
 using blade::ErrorKind;
 
 class TestCore : public QObject {
   Q_OBJECT
  private slots:
+  void op_profile_counts_each_operator_and_sorts_by_time() {
+    const auto a = torch::randn({256, 256});
+    const auto b = torch::randn({256, 256});
+    const auto profile = blade::profile_ops([&] {
+      for (int i = 0; i < 3; ++i) (void)at::mm(a, b);
+      (void)at::relu(a);
+    }, c10::DeviceType::CPU);
+    const auto find = [&](const std::string& name) {
+      return std::find_if(profile.ops.begin(), profile.ops.end(), [&](const auto& op) { return op.name == name; });
+    };
+    QVERIFY(find("aten::mm") != profile.ops.end());
+    QCOMPARE(find("aten::mm")->calls, int64_t{3});
+    QVERIFY(find("aten::mm")->total_ms > 0.0);
+    QVERIFY(find("aten::relu") != profile.ops.end());
+    QCOMPARE(find("aten::relu")->calls, int64_t{1});
+    double sum = 0.0;
+    for (size_t i = 0; i < profile.ops.size(); ++i) {
+      sum += profile.ops[i].total_ms;
+      if (i > 0) QVERIFY(profile.ops[i - 1].total_ms >= profile.ops[i].total_ms);
+    }
+    QVERIFY(std::abs(sum - profile.total_ms) <= 1e-9 * std::max(1.0, sum));
+    QCOMPARE(blade::short_op_name("abcdefghij", 8), std::string("abcde..."));
+    QCOMPARE(blade::short_op_name("abc", 8), std::string("abc"));
+  }
+
+  void op_profile_stops_the_profiler_when_the_work_throws() {
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error,
+                             blade::profile_ops([] { throw std::runtime_error("boom"); }, c10::DeviceType::CPU));
+    // A second profile would fail if the first had left the profiler on.
+    const auto profile = blade::profile_ops([] { (void)at::relu(torch::ones({4})); }, c10::DeviceType::CPU);
+    QVERIFY(!profile.ops.empty());
+  }
+
   void cancel_token_throws_and_is_heard() {
     blade::CancelToken token;
     token.throw_if_requested("before the request");

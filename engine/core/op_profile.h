@@ -1,0 +1,32 @@
+#pragma once
+// Where a piece of work spends its time, per kernel: runs a function under LibTorch's profiler and
+// sums the time of each GPU kernel (or, on the CPU, of each ATen operator) by name. `blade bench
+// pipeline --profile-kernels` prints it for one generation.
+
+#include <c10/core/Device.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace blade {
+
+struct OpTime {
+  std::string name;
+  double total_ms = 0.0;
+  int64_t calls = 0;
+};
+
+struct OpProfile {
+  std::vector<OpTime> ops;  // largest total first
+  double total_ms = 0.0;    // the sum over ops (on the CPU nested operators count twice: see below)
+};
+
+// device CUDA: every GPU activity (kernels, copies, fills) by name. device CPU: every ATen operator
+// by name, its time including the operators it calls.
+OpProfile profile_ops(const std::function<void()>& work, c10::DeviceType device);
+
+// Long C++ template names cut to `width` characters, for a table.
+std::string short_op_name(const std::string& name, size_t width);
+
+}  // namespace blade
