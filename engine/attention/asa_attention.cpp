@@ -19,6 +19,10 @@ double elapsed_ms(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since).count();
 }
 
+bool grid_matches(const std::array<int64_t, 3>& grid, int64_t tokens) {
+  return grid[0] > 0 && grid[1] > 0 && grid[2] > 0 && grid[0] * grid[1] * grid[2] == tokens;
+}
+
 }  // namespace
 
 void validate_asa_settings(const AsaSettings& s) {
@@ -42,6 +46,22 @@ AsaAttention::AsaAttention(const AsaSettings& settings, bool global_tokens)
     : settings_(settings), global_tokens_(global_tokens) {
   validate_asa_settings(settings_);
   if (settings_.seed) generator_ = at::make_generator<at::CPUGeneratorImpl>(*settings_.seed);
+}
+
+const AttentionInputLayout& AsaAttention::gilbert_layout(const std::array<int64_t, 3>& grid, torch::Device device) {
+  if (grid != gilbert_grid_ || !gilbert_.order.defined() || gilbert_.order.device() != device) {
+    const auto permutation = gilbert_permutation(grid);
+    gilbert_.order = permutation.order.to(device);
+    gilbert_.inverse = permutation.inverse.to(device);
+    gilbert_.heads_contiguous = true;
+    gilbert_grid_ = grid;
+  }
+  return gilbert_;
+}
+
+AttentionInputLayout AsaAttention::preferred_layout(const std::array<int64_t, 3>& grid, torch::Device device) {
+  if (!grid_matches(grid, grid[0] * grid[1] * grid[2])) return {};
+  return gilbert_layout(grid, device);
 }
 
 torch::Tensor AsaAttention::forward(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
@@ -68,20 +88,14 @@ torch::Tensor AsaAttention::forward(const torch::Tensor& q, const torch::Tensor&
   }
   const auto start = std::chrono::steady_clock::now();
   const int64_t tokens = q.size(2);
-  const bool reorder = info.grid[0] > 0 && info.grid[1] > 0 && info.grid[2] > 0 &&
-                       info.grid[0] * info.grid[1] * info.grid[2] == tokens && k.size(2) == tokens;
+  const bool reorder = !info.tokens_in_backend_order && grid_matches(info.grid, tokens) && k.size(2) == tokens;
   torch::Tensor qg = q, kg = k, vg = v, inverse;
   if (reorder) {
-    if (info.grid != gilbert_grid_ || gilbert_order_.device() != q.device()) {
-      const auto permutation = gilbert_permutation(info.grid);
-      gilbert_order_ = permutation.order.to(q.device());
-      gilbert_inverse_ = permutation.inverse.to(q.device());
-      gilbert_grid_ = info.grid;
-    }
-    inverse = gilbert_inverse_;
-    qg = q.index_select(2, gilbert_order_);
-    kg = k.index_select(2, gilbert_order_);
-    vg = v.index_select(2, gilbert_order_);
+    const auto& layout = gilbert_layout(info.grid, q.device());
+    inverse = layout.inverse;
+    qg = q.index_select(2, layout.order);
+    kg = k.index_select(2, layout.order);
+    vg = v.index_select(2, layout.order);
   }
 
   AttentionObserver* const listener = observer();
@@ -95,7 +109,9 @@ torch::Tensor AsaAttention::forward(const torch::Tensor& q, const torch::Tensor&
   auto result = block_sparse_attention(qg, kg, vg, probe.index, settings_.block_size,
                                        global_tokens_ ? &global : nullptr);
   const double kernel_ms = elapsed_ms(kernel_start);
-  torch::Tensor out = reorder ? result.out.index_select(2, inverse) : result.out;
+  // Back in natural order, laid out [B, tokens, heads, D] under the [B, heads, tokens, D] view: the DiT
+  // merges the heads next, and that transpose is then free instead of a second copy.
+  torch::Tensor out = reorder ? result.out.transpose(1, 2).index_select(1, inverse).transpose(1, 2) : result.out;
 
   if (listener) {
     AttentionCallStats stats;

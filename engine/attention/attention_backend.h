@@ -17,6 +17,17 @@ struct AttentionCallInfo {
   int layer = 0;                          // DiT block index
   int step = -1;                          // sampler step, -1 outside sampling
   std::array<int64_t, 3> grid{0, 0, 0};   // token grid (frames, height, width) after patching
+  // The caller already put the tokens into the back end's preferred_layout(grid).order (see there).
+  bool tokens_in_backend_order = false;
+};
+
+// How a back end wants its inputs, so that a caller whose other work is per token (the DiT: norms,
+// projections, FFN) can lay them out so once per forward instead of the back end copying q, k, v and
+// its output in every call.
+struct AttentionInputLayout {
+  torch::Tensor order;    // int64 [tokens]: the back end attends token order[i] at position i; undefined: as given
+  torch::Tensor inverse;  // the inverse permutation (order[inverse[j]] == j)
+  bool heads_contiguous = false;  // q, k, v are best given as contiguous [batch, heads, tokens, head_dim]
 };
 
 // Per-call statistics a back end may report (dense reports timing only).
@@ -56,10 +67,12 @@ class AttentionBackend {
   virtual std::string name() const = 0;
 
   // q, k, v: [batch, heads, tokens, head_dim], same dtype and device. Returns softmax(q k^T /
-  // sqrt(head_dim)) v with the layout of q.
+  // sqrt(head_dim)) v, shaped like q; its strides are the back end's choice (callers reshape it).
   virtual torch::Tensor forward(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                 const AttentionCallInfo& info) = 0;
 
+  // Default: tokens as given, any strides.
+  virtual AttentionInputLayout preferred_layout(const std::array<int64_t, 3>& grid, torch::Device device);
   void set_observer(AttentionObserver* observer) { observer_ = observer; }
   AttentionObserver* observer() const { return observer_; }
 

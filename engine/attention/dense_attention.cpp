@@ -9,6 +9,10 @@
 
 namespace blade::attention {
 
+AttentionInputLayout AttentionBackend::preferred_layout(const std::array<int64_t, 3>& /*grid*/, torch::Device /*device*/) {
+  return {};
+}
+
 torch::Tensor DenseAttention::forward(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                       const AttentionCallInfo& info) {
   if (q.dim() != 4 || k.dim() != 4 || v.dim() != 4) {

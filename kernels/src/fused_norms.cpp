@@ -92,14 +92,15 @@ bool rms_norm_rope_applies(const torch::Tensor& x, const torch::Tensor& weight, 
       !weight.is_contiguous()) {
     return false;
   }
+  // head_dim matters with RoPE and for the heads-major output; either way whole vectors stay in one head.
+  if (head_dim <= 0 || head_dim % width != 0 || channels % head_dim != 0) return false;
   if (!rope.defined()) return true;
   return same_cuda_device(x, rope) && rope.scalar_type() == torch::kComplexDouble && rope.is_contiguous() &&
-         aligned16(rope) && rope.dim() == 2 && rope.size(0) == x.size(1) && head_dim > 0 && head_dim % width == 0 &&
-         channels % head_dim == 0 && rope.size(1) == head_dim / 2;
+         aligned16(rope) && rope.dim() == 2 && rope.size(0) == x.size(1) && rope.size(1) == head_dim / 2;
 }
 
 torch::Tensor rms_norm_rope_cuda(const torch::Tensor& x, const torch::Tensor& weight, double eps,
-                                 const torch::Tensor& rope, int64_t head_dim) {
+                                 const torch::Tensor& rope, int64_t head_dim, bool heads_major) {
   if (!rms_norm_rope_applies(x, weight, rope, head_dim)) {
     fail(ErrorKind::Internal, "RMS norm + RoPE kernel: expected contiguous, 16-byte aligned x [B, L, C] on a GPU (C "
          "and head_dim {} multiples of 16 bytes, C of head_dim), contiguous float32 weight [C] and contiguous complex128 "
@@ -111,7 +112,8 @@ torch::Tensor rms_norm_rope_cuda(const torch::Tensor& x, const torch::Tensor& we
                         : std::string("none"));
   }
   const c10::cuda::CUDAGuard guard(x.device());
-  auto out = torch::empty_like(x);
+  auto out = heads_major ? torch::empty({x.size(0), x.size(2) / head_dim, x.size(1), head_dim}, x.options())
+                         : torch::empty_like(x);
   detail::RmsNormRopeParams p;
   p.x = x.data_ptr();
   p.out = out.data_ptr();
@@ -122,6 +124,7 @@ torch::Tensor rms_norm_rope_cuda(const torch::Tensor& x, const torch::Tensor& we
   p.channels = static_cast<int>(x.size(2));
   p.head_dim = static_cast<int>(head_dim);
   p.eps = static_cast<float>(eps);
+  p.heads_major = heads_major;
   detail::check_launch(detail::launch_rms_norm_rope(p, norm_element(x.scalar_type()), at::cuda::getCurrentCUDAStream()),
                        "Wan DiT query / key norm");
   return out;

@@ -103,7 +103,15 @@ __global__ void __launch_bounds__(kThreads) rms_norm_rope_kernel(RmsNormRopePara
   if (row >= p.rows) return;
   const int lane = threadIdx.x % 32;
   const T* x = static_cast<const T*>(p.x) + row * p.channels;
-  T* out = static_cast<T*>(p.out) + row * p.channels;
+  // Where channel c of this row goes: the row itself, or (heads-major) head c / head_dim's plane
+  // [batch, head, token]. A vector of N channels never straddles two heads (head_dim % N == 0).
+  T* out_row = static_cast<T*>(p.out) + row * p.channels;
+  auto out_at = [&](int c) {
+    if (!p.heads_major) return out_row + c;
+    const int64_t token = row % p.tokens, batch = row / p.tokens, head = c / p.head_dim;
+    const int64_t plane = batch * (p.channels / p.head_dim) + head;
+    return static_cast<T*>(p.out) + (plane * p.tokens + token) * p.head_dim + c % p.head_dim;
+  };
 
   float sum = 0.0f;
   for (int c = lane * N; c < p.channels; c += 32 * N) {
@@ -122,7 +130,7 @@ __global__ void __launch_bounds__(kThreads) rms_norm_rope_kernel(RmsNormRopePara
 #pragma unroll
     for (int i = 0; i < N; ++i) v[i] = v[i] * inverse * p.weight[c + i];
     if (rope == nullptr) {
-      V::store(out + c, v);
+      V::store(out_at(c), v);
       continue;
     }
     // The pairs (2j, 2j + 1) of a head are complex numbers turned by the token's angle, in float64.
@@ -135,7 +143,7 @@ __global__ void __launch_bounds__(kThreads) rms_norm_rope_kernel(RmsNormRopePara
       turned[2 * j] = re * f.x - im * f.y;
       turned[2 * j + 1] = re * f.y + im * f.x;
     }
-    V::store(out + c, turned);
+    V::store(out_at(c), turned);
   }
 }
 

@@ -38,6 +38,9 @@ struct RmsNormRopeParams {
   int64_t rows = 0, tokens = 0;
   int channels = 0, head_dim = 0;
   float eps = 0.0f;
+  // false: out is [rows, channels] like x. true: out is [batch, channels / head_dim, tokens, head_dim]
+  // (heads contiguous, what block-sparse attention reads), written without a second pass.
+  bool heads_major = false;
 };
 LaunchStatus launch_rms_norm_rope(const RmsNormRopeParams& p, NormElement type, cudaStream_t stream);
 

@@ -74,6 +74,19 @@ void check_rms_norm_rope(torch::Dtype dtype, int64_t batch, const std::array<int
   BLADE_CHECK(error <= tolerance(dtype), "rms norm{} {}: relative error {} against float64", with_rope ? " + rope" : "",
               name(dtype), error);
   BLADE_CHECK(vs_composite <= tolerance(dtype), "fused and composite differ by {}", vs_composite);
+
+  // The heads-major output: the same values, each head's plane [B, head, L, head_dim] contiguous.
+  poison_allocator(x.numel() * x.element_size());
+  const auto heads_major = kernels::rms_norm_rope_cuda(x, weight, 1e-6, rope, head_dim, /*heads_major=*/true);
+  BLADE_CHECK(heads_major.sizes() == torch::IntArrayRef({batch, heads, tokens, head_dim}) &&
+                  heads_major.is_contiguous(),
+              "heads-major output {} (contiguous {}), expected [{}, {}, {}, {}] contiguous",
+              shape_string(heads_major.sizes()), heads_major.is_contiguous(), batch, heads, tokens, head_dim);
+  const auto as_rows = heads_major.transpose(1, 2).reshape({batch, tokens, channels});
+  BLADE_CHECK(torch::equal(as_rows, fused), "heads-major output differs from the row-major one");
+  const auto through_dit = models::normed_query_key_heads(x, weight, 1e-6, rope, head_dim, dtype, true);
+  BLADE_CHECK(through_dit.is_contiguous() && torch::equal(through_dit, heads_major),
+              "normed_query_key_heads did not take the heads-major kernel");
 }
 
 void check_layer_norm_affine(torch::Dtype out_dtype, int64_t batch, int64_t tokens, int64_t channels,
@@ -173,18 +186,28 @@ void check_dit_fused_matches_composite(torch::Dtype dtype) {
   const auto latents = torch::randn({2, 16, 3, 16, 20}, torch::TensorOptions().device(kCuda));
   const auto timestep = torch::tensor({700.0, 250.0}, torch::TensorOptions().device(kCuda));
   const auto context = torch::randn({2, 9, 64}, torch::TensorOptions().device(kCuda)).to(dtype);
-  auto backend = attention::make_attention_backend("dense");
   torch::NoGradGuard no_grad;
-  const auto fused = dit->forward(latents, timestep, context, *backend, 0).to(torch::kFloat64);
-  const auto composite = [&] {
-    const FusedKernelsScope off(false);
-    return dit->forward(latents, timestep, context, *backend, 0).to(torch::kFloat64);
-  }();
-  const double error = test::relative_error(fused, composite);
-  fmt::print("random DiT {} (dim 256, head 128, 240 tokens, batch 2): fused vs composite rel {:.2e}\n", name(dtype),
-             error);
-  BLADE_CHECK(error <= (dtype == torch::kFloat32 ? 1e-5 : 2e-2), "DiT {}: fused and composite differ by {}",
-              name(dtype), error);
+  // asa-gt: the tokens in Gilbert order for the whole pass and q, k written heads-major by the fused
+  // kernel. It keeps every block, so that rounding differences cannot flip a block choice.
+  for (const char* backend_name : {"dense", "asa-gt"}) {
+    const bool sparse = std::string(backend_name) != "dense";
+    attention::AsaSettings settings;
+    settings.block_size = 64;
+    settings.fixed_sparsity = 0.0;
+    const auto run = [&](bool fused_kernels) {
+      const FusedKernelsScope scope(fused_kernels);
+      auto backend = attention::make_attention_backend(backend_name, settings);
+      return dit->forward(latents, timestep, context, *backend, 0).to(torch::kFloat64);
+    };
+    const auto fused = run(true);
+    const auto composite = run(false);
+    const double error = test::relative_error(fused, composite);
+    fmt::print("random DiT {} {} (dim 256, head 128, 240 tokens, batch 2): fused vs composite rel {:.2e}\n",
+               backend_name, name(dtype), error);
+    // The CUDA block-sparse kernels attend in bf16 also for a float32 model.
+    const double bound = dtype == torch::kFloat32 ? (sparse ? 2e-3 : 1e-5) : 2e-2;
+    BLADE_CHECK(error <= bound, "DiT {} {}: fused and composite differ by {}", backend_name, name(dtype), error);
+  }
 }
 
 // A random VAE decode on the GPU: float32 with fused norms against the composite one (TF32 off,

@@ -1,6 +1,7 @@
 // The Wan DiT forward against diffusers' WanTransformer3DModel (tests/fixtures/reference/dit.safetensors,
 // made by make_fixtures.py from the tiny random model), loaded from both name layouts.
 
+#include "attention/asa_attention.h"
 #include "attention/attention_backend.h"
 #include "core/error.h"
 #include "io/safetensors.h"
@@ -9,6 +10,8 @@
 #include "test_tensors.h"
 
 #include <QtTest>
+
+#include <random>
 
 using namespace blade;
 using namespace blade::models;
@@ -32,6 +35,35 @@ class RecordingAttention final : public attention::AttentionBackend {
 
  private:
   attention::DenseAttention dense_;
+};
+
+// ASA-GT that does not say which token order it prefers: the DiT hands tokens over in their
+// natural order and the back end reorders q, k, v and its output in every call.
+class PerCallOrderAsaGt final : public attention::AttentionBackend {
+ public:
+  explicit PerCallOrderAsaGt(const attention::AsaSettings& settings) : asa_(settings) {}
+  std::string name() const override { return "asa-gt, reordered per call"; }
+  torch::Tensor forward(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                        const attention::AttentionCallInfo& info) override {
+    reordered_by_caller = reordered_by_caller || info.tokens_in_backend_order;
+    return asa_.forward(q, k, v, info);
+  }
+  bool reordered_by_caller = false;
+
+ private:
+  attention::AsaGtAttention asa_;
+};
+
+// Records whether the DiT said the tokens came in the back end's order.
+class ObservedAsaGt final : public attention::AsaAttention {
+ public:
+  explicit ObservedAsaGt(const attention::AsaSettings& settings) : AsaAttention(settings, /*global_tokens=*/true) {}
+  torch::Tensor forward(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                        const attention::AttentionCallInfo& info) override {
+    calls_in_backend_order += info.tokens_in_backend_order ? 1 : 0;
+    return AsaAttention::forward(q, k, v, info);
+  }
+  int calls_in_backend_order = 0;
 };
 
 struct Case {
@@ -152,6 +184,33 @@ class TestWanDiT : public QObject {
       QVERIFY((call.info.grid == std::array<int64_t, 3>{3, 4, 4}));
       QVERIFY((call.q_shape == std::vector<int64_t>{1, 2, 48, 12}));
     }
+  }
+
+  void tokens_reordered_once_per_pass_match_reordering_per_call() {
+    auto dit = load_wan_dit(io::WeightStore::open(diffusers_dir()), torch::kCPU, torch::kFloat32);
+    torch::manual_seed(static_cast<uint64_t>(std::random_device{}()));
+    // Latents [1, 16, 3, 12, 10] -> grid 3 x 6 x 5, 90 tokens: not a multiple of the block, odd sides.
+    const auto latents = torch::randn({1, 16, 3, 12, 10});
+    const auto timestep = torch::tensor({0.37 * 1000});
+    const auto context = torch::randn({1, 7, dit->config().text_dim});
+    attention::AsaSettings settings;
+    settings.block_size = 8;
+    settings.probe_tokens = 4;
+    settings.fixed_sparsity = 0.5;
+    settings.pool_tokens = 5;
+    settings.seed = 11;
+    ObservedAsaGt once(settings);
+    PerCallOrderAsaGt per_call(settings);
+    QVERIFY(once.preferred_layout({3, 6, 5}, torch::kCPU).order.defined());
+    const auto reordered_once = dit->forward(latents, timestep, context, once, 0);
+    const auto reordered_per_call = dit->forward(latents, timestep, context, per_call, 0);
+    QCOMPARE(once.calls_in_backend_order, int(dit->config().num_layers));
+    QVERIFY(!per_call.reordered_by_caller);
+    const double error = test::relative_error(reordered_once, reordered_per_call);
+    QVERIFY2(error <= 1e-5, qPrintable(QString::number(error)));
+    // The same sparse attention as dense would not be a test of the order: it must differ.
+    attention::DenseAttention dense;
+    QVERIFY(test::relative_error(dit->forward(latents, timestep, context, dense, 0), reordered_once) > 1e-3);
   }
 
   void wrong_shape_is_named() {

@@ -93,12 +93,23 @@ torch::Tensor WanDiTImpl::forward(const torch::Tensor& latents, const torch::Ten
     auto x = patch_embedding_->forward(latents.to(device));
     const auto conditions =
         condition_embedder_->forward(timestep.to(device).reshape({-1}).expand({batch}), context.to(device));
-    const auto& rope = rope_factors(grid, device);
+    torch::Tensor rope = rope_factors(grid, device);
 
-    for (size_t i = 0; i < blocks_.size(); ++i) {
-      const attention::AttentionCallInfo info{.layer = static_cast<int>(i), .step = step_index, .grid = grid};
-      x = blocks_[i]->forward(x, conditions.time_modulation, conditions.context, rope, self_attention, info);
+    // Everything in a block but self-attention works token by token, so the tokens can take the
+    // attention back end's order for the whole pass: one reorder here instead of q, k, v and the
+    // output in every layer.
+    const auto layout = self_attention.preferred_layout(grid, device);
+    if (layout.order.defined()) {
+      x = x.index_select(1, layout.order);
+      rope = rope.index_select(0, layout.order);
     }
+    for (size_t i = 0; i < blocks_.size(); ++i) {
+      const attention::AttentionCallInfo info{.layer = static_cast<int>(i), .step = step_index, .grid = grid,
+                                              .tokens_in_backend_order = layout.order.defined()};
+      x = blocks_[i]->forward(x, conditions.time_modulation, conditions.context, rope, self_attention, info,
+                              layout.heads_contiguous);
+    }
+    if (layout.order.defined()) x = x.index_select(1, layout.inverse);
 
     const auto head = head_modulation_ + conditions.time.unsqueeze(1);  // [B, 2, dim]: shift, scale
     const auto out = proj_out_->forward(modulated_norm(x, head.narrow(1, 0, 1), head.narrow(1, 1, 1), config_.eps,

@@ -19,8 +19,10 @@ WanAttentionImpl::WanAttentionImpl(const WanDiTConfig& config, const WanDiTPlace
 }
 
 torch::Tensor WanAttentionImpl::project_normed(const WanLinear& projection, const WanNormParams& norm,
-                                               const torch::Tensor& x, const torch::Tensor& rope_factors) const {
-  return normed_query_key(projection->forward(x), norm->weight(), eps_, rope_factors, head_dim_, compute_dtype());
+                                               const torch::Tensor& x, const torch::Tensor& rope_factors,
+                                               bool heads_contiguous) const {
+  return normed_query_key_heads(projection->forward(x), norm->weight(), eps_, rope_factors, head_dim_, compute_dtype(),
+                                heads_contiguous);
 }
 
 torch::Tensor WanAttentionImpl::split_heads(const torch::Tensor& x) const {
@@ -34,18 +36,19 @@ torch::Tensor WanAttentionImpl::merge_heads_and_project(const torch::Tensor& att
 
 torch::Tensor WanAttentionImpl::self_attention(const torch::Tensor& x, const torch::Tensor& rope_factors,
                                                attention::AttentionBackend& backend,
-                                               const attention::AttentionCallInfo& info) const {
-  // q and k keep the [B, L, heads, head_dim] memory layout; the backend gets [B, heads, L, head_dim]
-  // views (what flash attention wants) instead of transposed copies.
-  const auto q = split_heads(project_normed(to_q_, norm_q_, x, rope_factors));
-  const auto k = split_heads(project_normed(to_k_, norm_k_, x, rope_factors));
+                                               const attention::AttentionCallInfo& info,
+                                               bool heads_contiguous) const {
+  // Unless heads_contiguous, q and k keep the [B, L, heads, head_dim] memory layout; the backend gets
+  // [B, heads, L, head_dim] views (what flash attention wants) instead of transposed copies.
+  const auto q = project_normed(to_q_, norm_q_, x, rope_factors, heads_contiguous);
+  const auto k = project_normed(to_k_, norm_k_, x, rope_factors, heads_contiguous);
   const auto v = split_heads(to_v_->forward(x));
   return merge_heads_and_project(backend.forward(q, k, v, info), x.size(1));
 }
 
 torch::Tensor WanAttentionImpl::cross_attention(const torch::Tensor& x, const torch::Tensor& context) const {
-  const auto q = split_heads(project_normed(to_q_, norm_q_, x, torch::Tensor()));
-  const auto k = split_heads(project_normed(to_k_, norm_k_, context, torch::Tensor()));
+  const auto q = project_normed(to_q_, norm_q_, x, torch::Tensor(), false);
+  const auto k = project_normed(to_k_, norm_k_, context, torch::Tensor(), false);
   const auto v = split_heads(to_v_->forward(context));
   return merge_heads_and_project(at::scaled_dot_product_attention(q, k, v), x.size(1));
 }
@@ -73,13 +76,13 @@ WanBlockImpl::WanBlockImpl(const WanDiTConfig& config, const WanDiTPlacement& pl
 torch::Tensor WanBlockImpl::forward(torch::Tensor x, const torch::Tensor& time_modulation,
                                     const torch::Tensor& context, const torch::Tensor& rope_factors,
                                     attention::AttentionBackend& backend,
-                                    const attention::AttentionCallInfo& info) const {
+                                    const attention::AttentionCallInfo& info, bool heads_contiguous) const {
   const auto modulation = scale_shift_table_ + time_modulation;  // [B, 6, dim] fp32
   const auto part = [&](int64_t i) { return modulation.narrow(1, i, 1); };
 
   const auto dtype = attn1_->compute_dtype();
   const auto attn_in = modulated_norm(x, part(0), part(1), eps_, dtype);
-  x = residual_add(x, attn1_->self_attention(attn_in, rope_factors, backend, info), part(2));
+  x = residual_add(x, attn1_->self_attention(attn_in, rope_factors, backend, info, heads_contiguous), part(2));
 
   const auto cross_in = affine_norm(x, cross_norm_->weight(), cross_norm_->bias(), eps_, dtype);
   x = residual_add(x, attn2_->cross_attention(cross_in, context), torch::Tensor());

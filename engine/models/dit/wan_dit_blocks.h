@@ -13,17 +13,20 @@ class WanAttentionImpl : public torch::nn::Module {
  public:
   WanAttentionImpl(const WanDiTConfig& config, const WanDiTPlacement& placement);
 
-  // Self-attention through `backend`: x [B, L, dim] (compute dtype); rope_factors from wan_rope_factors.
+  // Self-attention through `backend`: x [B, L, dim] (compute dtype); rope_factors from wan_rope_factors
+  // (rows in x's token order). heads_contiguous: hand q and k over as contiguous [B, heads, L, head_dim]
+  // (the back end's preferred_layout asks for it).
   torch::Tensor self_attention(const torch::Tensor& x, const torch::Tensor& rope_factors,
-                               attention::AttentionBackend& backend, const attention::AttentionCallInfo& info) const;
+                               attention::AttentionBackend& backend, const attention::AttentionCallInfo& info,
+                               bool heads_contiguous = false) const;
   // Dense cross-attention of x [B, L, dim] to context [B, L_text, dim], no mask, no RoPE.
   torch::Tensor cross_attention(const torch::Tensor& x, const torch::Tensor& context) const;
   torch::Dtype compute_dtype() const { return to_q_->weight().scalar_type(); }
 
  private:
-  // RMS-normed (and, with rope_factors, rotated) projection [B, L, dim] in the compute dtype.
+  // RMS-normed (and, with rope_factors, rotated) projection [B, heads, L, head_dim] in the compute dtype.
   torch::Tensor project_normed(const WanLinear& projection, const WanNormParams& norm, const torch::Tensor& x,
-                               const torch::Tensor& rope_factors) const;
+                               const torch::Tensor& rope_factors, bool heads_contiguous) const;
   torch::Tensor split_heads(const torch::Tensor& x) const;  // [B, L, dim] -> [B, heads, L, head_dim] (a view)
   torch::Tensor merge_heads_and_project(const torch::Tensor& attended, int64_t tokens) const;
 
@@ -54,7 +57,7 @@ class WanBlockImpl : public torch::nn::Module {
   // time_modulation e0 [B, 6, dim] fp32; context [B, L_text, dim] compute dtype.
   torch::Tensor forward(torch::Tensor x, const torch::Tensor& time_modulation, const torch::Tensor& context,
                         const torch::Tensor& rope_factors, attention::AttentionBackend& backend,
-                        const attention::AttentionCallInfo& info) const;
+                        const attention::AttentionCallInfo& info, bool heads_contiguous = false) const;
 
  private:
   double eps_ = 1e-6;

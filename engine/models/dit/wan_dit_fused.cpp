@@ -63,6 +63,19 @@ torch::Tensor normed_query_key(const torch::Tensor& projected, const torch::Tens
   return apply_wan_rope(heads, rope_factors, out_dtype).view(sizes);
 }
 
+torch::Tensor normed_query_key_heads(const torch::Tensor& projected, const torch::Tensor& weight, double eps,
+                                     const torch::Tensor& rope_factors, int64_t head_dim, torch::Dtype out_dtype,
+                                     bool heads_contiguous) {
+#ifdef BLADE_HAVE_CUDA_KERNELS
+  if (heads_contiguous && projected.scalar_type() == out_dtype && fused_allowed({&projected, &weight}) &&
+      kernels::rms_norm_rope_applies(projected, weight, rope_factors, head_dim)) {
+    return kernels::rms_norm_rope_cuda(projected, weight, eps, rope_factors, head_dim, /*heads_major=*/true);
+  }
+#endif
+  const auto normed = normed_query_key(projected, weight, eps, rope_factors, head_dim, out_dtype);
+  return normed.view({normed.size(0), normed.size(1), normed.size(2) / head_dim, head_dim}).transpose(1, 2);
+}
+
 torch::Tensor linear_gelu_tanh(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
   const auto input = x.to(weight.scalar_type());
   // Under autocast at::linear runs in bf16 while _addmm_activation would keep the weights' dtype.

@@ -24,6 +24,13 @@ torch::Tensor affine_norm(const torch::Tensor& x, const torch::Tensor& weight, c
 torch::Tensor normed_query_key(const torch::Tensor& projected, const torch::Tensor& weight, double eps,
                                const torch::Tensor& rope_factors, int64_t head_dim, torch::Dtype out_dtype);
 
+// normed_query_key split into heads: [B, C / head_dim, L, head_dim]. With heads_contiguous the fused
+// kernel writes that layout in the same pass (block-sparse attention reads it without a copy);
+// otherwise, and on the composite path, it is a view of the [B, L, C] result.
+torch::Tensor normed_query_key_heads(const torch::Tensor& projected, const torch::Tensor& weight, double eps,
+                                     const torch::Tensor& rope_factors, int64_t head_dim, torch::Dtype out_dtype,
+                                     bool heads_contiguous);
+
 // GELU(tanh)(x W^T + b) with W, b in x's dtype, x [..., in]; on CUDA one cuBLASLt call with the
 // activation in its epilogue.
 torch::Tensor linear_gelu_tanh(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias);
