@@ -58,6 +58,10 @@ const pipeline::PipelineBenchSetting& find_setting(const std::vector<pipeline::P
 }
 
 void print_profile(const OpProfile& profile, int top) {
+  if (profile.ops.empty() || profile.total_ms <= 0.0) {
+    fail(ErrorKind::Unsupported, "--profile-kernels: the profiler recorded no GPU activity (is CUPTI, LibTorch's "
+         "libcupti, missing on this machine?)");
+  }
   fmt::print("{:>10} {:>6} {:>7}  {}\n", "ms", "share", "calls", "kernel");
   for (size_t i = 0; i < profile.ops.size() && static_cast<int>(i) < top; ++i) {
     const auto& op = profile.ops[i];
@@ -90,6 +94,18 @@ int run_bench_pipeline(const std::vector<std::string>& argv) {
   options.seed = args.get_u64("seed", options.seed);
   options.settings = pipeline::blade_bench_settings(args.get_double("sparsity", 0.8), args.get_int("student-steps", 8),
                                                     args.get_int("dense-steps", 50));
+  const auto profiled = args.value("profile-kernels");
+  const int profile_top = args.get_int("profile-top", 30);
+  if (profiled) {
+    find_setting(options.settings, *profiled);  // before loading gigabytes of weights
+    if (profile_top < 1) fail(ErrorKind::InvalidArgument, "--profile-top must be at least 1, got {}", profile_top);
+    if (args.flag("json") || args.value("results")) {
+      fail(ErrorKind::InvalidArgument, "--profile-kernels prints a kernel table instead of the benchmark rows; it "
+           "takes neither --json nor --results");
+    }
+  } else if (args.value("profile-top")) {
+    fail(ErrorKind::InvalidArgument, "--profile-top goes with --profile-kernels SETTING");
+  }
   for (int frames : options.frames) {
     pipeline::GenerationRequest check;
     check.frames = frames;
@@ -115,14 +131,12 @@ int run_bench_pipeline(const std::vector<std::string>& argv) {
     results.open(*args.value("results"), std::ios::app);
     if (!results) fail(ErrorKind::Io, "cannot open --results file '{}' for appending", *args.value("results"));
   }
-  if (const auto profiled = args.value("profile-kernels")) {
+  if (profiled) {
     const auto& setting = find_setting(options.settings, *profiled);
-    const int top = args.get_int("profile-top", 30);
-    if (top < 1) fail(ErrorKind::InvalidArgument, "--profile-top must be at least 1, got {}", top);
     fmt::print("kernel time of one '{}' generation, {} frames, on {}\n", setting.name, options.frames.front(),
                device_name(device));
     print_profile(pipeline::profile_bench_setting(pipe, options, setting, options.frames.front(), &interrupt_token()),
-                  top);
+                  profile_top);
     return 0;
   }
   const bool json = args.flag("json");

@@ -88,6 +88,10 @@ torch::Tensor AsaAttention::forward(const torch::Tensor& q, const torch::Tensor&
   }
   const auto start = std::chrono::steady_clock::now();
   const int64_t tokens = q.size(2);
+  if (info.tokens_in_backend_order && (!grid_matches(info.grid, tokens) || k.size(2) != tokens)) {
+    fail(ErrorKind::Internal, "{} attention: tokens said to be in Gilbert order of grid {}x{}x{}, but q has {} and k {} "
+         "tokens", name(), info.grid[0], info.grid[1], info.grid[2], tokens, k.size(2));
+  }
   const bool reorder = !info.tokens_in_backend_order && grid_matches(info.grid, tokens) && k.size(2) == tokens;
   torch::Tensor qg = q, kg = k, vg = v, inverse;
   if (reorder) {
@@ -109,8 +113,9 @@ torch::Tensor AsaAttention::forward(const torch::Tensor& q, const torch::Tensor&
   auto result = block_sparse_attention(qg, kg, vg, probe.index, settings_.block_size,
                                        global_tokens_ ? &global : nullptr);
   const double kernel_ms = elapsed_ms(kernel_start);
-  // Back in natural order, laid out [B, tokens, heads, D] under the [B, heads, tokens, D] view: the DiT
-  // merges the heads next, and that transpose is then free instead of a second copy.
+  // Reordered here: back in natural order, laid out [B, tokens, heads, D] under the [B, heads, tokens, D]
+  // view, so the caller's head merge is free instead of a second copy. (With tokens_in_backend_order
+  // the kernel's contiguous output goes back as it is, and the merge copies once.)
   torch::Tensor out = reorder ? result.out.transpose(1, 2).index_select(1, inverse).transpose(1, 2) : result.out;
 
   if (listener) {

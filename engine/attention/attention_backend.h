@@ -37,7 +37,8 @@ struct AttentionCallStats {
   int64_t heads = 0;
   int64_t tokens = 0;
   double kept_fraction = 1.0;  // fraction of key blocks attended, 1 for dense
-  double attention_ms = 0.0;   // wall time of the call (measured only while an observer listens)
+  double attention_ms = 0.0;   // wall time of the call (measured only while an observer listens); when the
+                               // caller reordered the tokens (tokens_in_backend_order) that reorder is not in it
 
   // Block-sparse back ends (asa, asa-gt) only; empty / zero otherwise.
   int64_t batch = 0;

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 
+#include <torch/cuda.h>
 #include <torch/csrc/autograd/profiler_kineto.h>
 
 #include <algorithm>
@@ -28,6 +29,8 @@ OpProfile profile_ops(const std::function<void()>& work, c10::DeviceType device)
     profiler::disableProfiler();
     throw;
   }
+  // Kernels still queued when the profiler stops would not be recorded.
+  if (device == c10::DeviceType::CUDA) torch::cuda::synchronize();
   result = profiler::disableProfiler();
 
   std::map<std::string, OpTime> by_name;

@@ -59,6 +59,18 @@ const torch::Tensor& WanDiTImpl::rope_factors(const std::array<int64_t, 3>& grid
   return rope_factors_;
 }
 
+const torch::Tensor& WanDiTImpl::ordered_rope_factors(const std::array<int64_t, 3>& grid, const torch::Tensor& order) {
+  const auto& natural = rope_factors(grid, order.device());
+  // Back ends hand out the same cached order tensor for a grid; a new one (or a new grid) gathers again.
+  if (!ordered_rope_factors_.defined() || !rope_order_.is_same(order) || ordered_rope_grid_ != grid ||
+      ordered_rope_factors_.device() != order.device()) {
+    ordered_rope_factors_ = natural.index_select(0, order);
+    rope_order_ = order;  // held, so the same tensor object cannot come back as another order
+    ordered_rope_grid_ = grid;
+  }
+  return ordered_rope_factors_;
+}
+
 void WanDiTImpl::check_inputs(const torch::Tensor& latents, const torch::Tensor& timestep,
                               const torch::Tensor& context) const {
   const auto& p = config_.patch;
@@ -93,23 +105,21 @@ torch::Tensor WanDiTImpl::forward(const torch::Tensor& latents, const torch::Ten
     auto x = patch_embedding_->forward(latents.to(device));
     const auto conditions =
         condition_embedder_->forward(timestep.to(device).reshape({-1}).expand({batch}), context.to(device));
-    torch::Tensor rope = rope_factors(grid, device);
+    const auto layout = self_attention.preferred_layout(grid, device);
+    const bool ordered = layout.order.defined();
+    const torch::Tensor& rope = ordered ? ordered_rope_factors(grid, layout.order) : rope_factors(grid, device);
 
     // Everything in a block but self-attention works token by token, so the tokens can take the
     // attention back end's order for the whole pass: one reorder here instead of q, k, v and the
     // output in every layer.
-    const auto layout = self_attention.preferred_layout(grid, device);
-    if (layout.order.defined()) {
-      x = x.index_select(1, layout.order);
-      rope = rope.index_select(0, layout.order);
-    }
+    if (ordered) x = x.index_select(1, layout.order);
     for (size_t i = 0; i < blocks_.size(); ++i) {
       const attention::AttentionCallInfo info{.layer = static_cast<int>(i), .step = step_index, .grid = grid,
-                                              .tokens_in_backend_order = layout.order.defined()};
+                                              .tokens_in_backend_order = ordered};
       x = blocks_[i]->forward(x, conditions.time_modulation, conditions.context, rope, self_attention, info,
                               layout.heads_contiguous);
     }
-    if (layout.order.defined()) x = x.index_select(1, layout.inverse);
+    if (ordered) x = x.index_select(1, layout.inverse);
 
     const auto head = head_modulation_ + conditions.time.unsqueeze(1);  // [B, 2, dim]: shift, scale
     const auto out = proj_out_->forward(modulated_norm(x, head.narrow(1, 0, 1), head.narrow(1, 1, 1), config_.eps,

@@ -41,6 +41,8 @@ class WanDiTImpl : public torch::nn::Module {
 
  private:
   const torch::Tensor& rope_factors(const std::array<int64_t, 3>& grid, torch::Device device);
+  // rope_factors with its rows in `order` (a back end's token order), cached for the same order tensor.
+  const torch::Tensor& ordered_rope_factors(const std::array<int64_t, 3>& grid, const torch::Tensor& order);
   void check_inputs(const torch::Tensor& latents, const torch::Tensor& timestep, const torch::Tensor& context) const;
 
   WanDiTConfig config_;
@@ -55,6 +57,8 @@ class WanDiTImpl : public torch::nn::Module {
   // RoPE factors of the last grid; the sampler calls forward with the same grid every step.
   std::array<int64_t, 3> rope_grid_{0, 0, 0};
   torch::Tensor rope_factors_;
+  std::array<int64_t, 3> ordered_rope_grid_{0, 0, 0};
+  torch::Tensor rope_order_, ordered_rope_factors_;
 };
 TORCH_MODULE(WanDiT);
 
