@@ -95,6 +95,25 @@ class TestEvalJudge : public QObject {
     }
   }
 
+  // BLADE-mini generates 17 x 64 x 64: every attribute must be judged right at that size too, also
+  // when the clip is a little blurred (as a generated one is).
+  void the_models_clip_size_is_judged_per_attribute() {
+    const world::ClipFormat mini{17, 64, 64};
+    Tally sharp, blurred;
+    for (uint64_t seed = 0; seed < 120; ++seed) {
+      const Scene scene = world::sample_scene(seed + 3000, seed % 4 ? Split::Train : Split::HeldOut);
+      const auto video = world::render_scene(scene, mini);
+      sharp.add(eval::judge_clip(video, scene.attributes));
+      blurred.add(eval::judge_clip(blur(video, 0.7), scene.attributes));
+    }
+    sharp.print("ground truth, 17x64x64");
+    blurred.print("ground truth, 17x64x64, blur sigma 0.7 px");
+    for (const Tally* t : {&sharp, &blurred}) {
+      for (double sum : {t->colour, t->shape, t->size, t->motion, t->speed, t->background, t->count})
+        QVERIFY(t->mean(sum) >= 0.9);
+    }
+  }
+
   void other_formats_are_judged_too() {
     Tally tally;
     for (uint64_t seed = 0; seed < 40; ++seed) {
