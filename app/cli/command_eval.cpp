@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "default_models.h"
+#include "eval/judge_report.h"
 #include "eval/model_eval/eval_report_json.h"
 #include "eval/model_eval/model_evaluation.h"
 #include "interrupt.h"
@@ -15,6 +16,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 
 namespace blade::cli {
 namespace {
@@ -68,7 +70,7 @@ void print_row(const eval::EvalRow& row) {
 }  // namespace
 
 int run_eval(const std::vector<std::string>& argv) {
-  const Arguments args(argv, {"teacher", "student8", "student4", "device", "prompts", "seeds"},
+  const Arguments args(argv, {"teacher", "student8", "student4", "device", "prompts", "seeds", "clips"},
                        {"quick", "json", "quiet"});
   if (!args.positional().empty()) {
     fail(ErrorKind::InvalidArgument, "unexpected argument '{}' (options start with --)", args.positional().front());
@@ -102,8 +104,23 @@ int run_eval(const std::vector<std::string>& argv) {
     print_header();
   };
 
+  // Per clip, what the judge recovered: for looking into a row's numbers (a confusion matrix of the
+  // motions, say). Opened before any work, so a bad path fails at once.
+  std::ofstream clips;
+  if (const auto path = args.value("clips")) {
+    clips.open(*path, std::ios::trunc);
+    if (!clips) fail(ErrorKind::Io, "cannot open --clips file '{}' for writing", *path);
+  }
   ProgressBar bar;
   eval::EvalCallbacks callbacks;
+  if (clips.is_open()) {
+    callbacks.on_clip = [&](const eval::EvalClip& clip) {
+      const nlohmann::json line = {{"row", clip.row}, {"prompt", clip.prompt}, {"seed", clip.seed},
+                                   {"judgement", eval::to_json(*clip.judgement)}};
+      clips << line.dump() << '\n' << std::flush;
+      if (!clips) fail(ErrorKind::Io, "writing the --clips file failed (disk full?)");
+    };
+  }
   callbacks.on_progress = [&](const eval::EvalProgress& p) {
     if (!args.flag("quiet")) bar.update(p.row, p.clips_done, p.clips_total, fmt::format("step {}/{}", p.step, p.steps));
   };

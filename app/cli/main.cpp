@@ -104,6 +104,7 @@ usage:
       --prompts N --seeds N   override the counts
       --device cpu|cuda     (default cpu)
       --json                one JSON object per row on stdout (JSON lines)
+      --clips FILE.jsonl    also one line per clip: row, prompt, seed and what the judge recovered
       --quiet               only errors on stderr
   blade --version
 )";

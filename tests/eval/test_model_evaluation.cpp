@@ -15,6 +15,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -56,6 +57,12 @@ class TestModelEvaluation : public QObject {
   eval::EvalReport full_;
   std::vector<std::string> progress_rows_;
   int progress_calls_ = 0;
+  struct JudgedClip {
+    std::string row, prompt;
+    uint64_t seed = 0;
+    eval::Judgement judgement;
+  };
+  std::vector<JudgedClip> clips_;
 
   eval::EvalOptions options() const {
     eval::EvalOptions o;
@@ -84,6 +91,10 @@ class TestModelEvaluation : public QObject {
     callbacks.on_progress = [this](const eval::EvalProgress& p) {
       ++progress_calls_;
       if (progress_rows_.empty() || progress_rows_.back() != p.row) progress_rows_.push_back(p.row);
+    };
+    callbacks.on_clip = [this](const eval::EvalClip& clip) {
+      QVERIFY(clip.judgement != nullptr);
+      clips_.push_back({clip.row, clip.prompt, clip.seed, *clip.judgement});
     };
     QElapsedTimer timer;
     timer.start();
@@ -181,6 +192,26 @@ class TestModelEvaluation : public QObject {
     QCOMPARE(row_named(full_, "teacher-50-asa").attention.backend, std::string("asa"));
     QCOMPARE(row_named(full_, "teacher-50-asa").attention.asa.fixed_sparsity.value_or(0), 0.8);
     QCOMPARE(row_named(full_, "student-8-asa-gt").attention.backend, std::string("asa-gt"));
+  }
+
+  // Each clip is reported with the judgement its row's scores were averaged from.
+  void every_clip_is_reported_with_its_judgement() {
+    QCOMPARE(clips_.size(), size_t{6 * 2});
+    for (const auto& row : full_.rows) {
+      double overall = 0.0, motion = 0.0;
+      int clips = 0;
+      for (const auto& clip : clips_) {
+        if (clip.row != row.name) continue;
+        QVERIFY(std::find(full_.prompts.begin(), full_.prompts.end(), clip.prompt) != full_.prompts.end());
+        QCOMPARE(clip.seed, uint64_t{0});
+        overall += clip.judgement.scores.overall;
+        motion += clip.judgement.scores.motion;
+        ++clips;
+      }
+      QCOMPARE(clips, row.clips);
+      QVERIFY(std::abs(overall / clips - row.accuracy.overall) < 1e-12);
+      QVERIFY(std::abs(motion / clips - row.accuracy.motion) < 1e-12);
+    }
   }
 
   void the_reference_matches_itself_and_the_others_do_not() {

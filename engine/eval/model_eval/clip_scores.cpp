@@ -7,7 +7,7 @@ namespace blade::eval {
 
 ClipScores score_clip(const torch::Tensor& video, const std::string& prompt) {
   const Judgement judgement = judge_prompt(video, prompt);
-  return {judgement.scores, judgement.temporal.score, judgement.sharpness.score};
+  return {judgement.scores, judgement.temporal.score, judgement.sharpness.score, judgement};
 }
 
 torch::Tensor video_of(const Clip& clip) {

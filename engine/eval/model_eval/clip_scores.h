@@ -14,6 +14,7 @@ struct ClipScores {
   AttributeScores attributes;  // colour, shape, size, motion, speed, background, count; overall = quality
   double temporal = 0.0;       // TemporalConsistency::score
   double sharpness = 0.0;      // Sharpness::score
+  Judgement judgement;         // everything the judge recovered (what the scores were computed from)
 };
 
 // video: [3, F, H, W] or [1, 3, F, H, W] in [-1, 1]; the prompt must be of the world's grammar

@@ -147,7 +147,9 @@ EvalRow run_row(pipeline::Pipeline& pipe, const EvalRowSpec& spec, const fs::pat
       const auto request = request_for(spec, state, prompt, state.seeds[s], shift);
       const auto result = pipe.run(request, &meter, state.cancel);
       const torch::Tensor video = video_of(result.clip);
-      tally.add(score_clip(video, prompt), result.timings.total_s);
+      const auto scores = score_clip(video, prompt);
+      tally.add(scores, result.timings.total_s);
+      if (state.callbacks.on_clip) state.callbacks.on_clip({spec.name, prompt, state.seeds[s], &scores.judgement});
       auto& reference = state.reference[p * state.seeds.size() + s];
       if (is_reference) reference = video;
       if (reference.defined()) tally.add_fidelity(psnr(video, reference), ssim(video, reference));

@@ -73,10 +73,19 @@ struct EvalProgress {
   int steps = 0;
 };
 
+// One judged clip: for per-clip analysis (which motion was recovered for which prompt, say).
+struct EvalClip {
+  std::string row;
+  std::string prompt;
+  uint64_t seed = 0;
+  const Judgement* judgement = nullptr;  // valid during the callback
+};
+
 struct EvalCallbacks {
   std::function<void(const EvalProgress&)> on_progress;  // every denoising step
   std::function<void(const EvalRow&)> on_row;            // each row when done, in output order
   std::function<void(const EvalSkip&)> on_skip;          // each skipped row, in output order
+  std::function<void(const EvalClip&)> on_clip;          // each clip when judged
 };
 
 struct EvalReport {
