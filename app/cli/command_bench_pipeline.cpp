@@ -94,10 +94,11 @@ int run_bench_pipeline(const std::vector<std::string>& argv) {
   options.seed = args.get_u64("seed", options.seed);
   options.settings = pipeline::blade_bench_settings(args.get_double("sparsity", 0.8), args.get_int("student-steps", 8),
                                                     args.get_int("dense-steps", 50));
-  const auto profiled = args.value("profile-kernels");
+  // Checked before loading gigabytes of weights.
+  const pipeline::PipelineBenchSetting* profiled = nullptr;
   const int profile_top = args.get_int("profile-top", 30);
-  if (profiled) {
-    find_setting(options.settings, *profiled);  // before loading gigabytes of weights
+  if (const auto name = args.value("profile-kernels")) {
+    profiled = &find_setting(options.settings, *name);
     if (profile_top < 1) fail(ErrorKind::InvalidArgument, "--profile-top must be at least 1, got {}", profile_top);
     if (args.flag("json") || args.value("results")) {
       fail(ErrorKind::InvalidArgument, "--profile-kernels prints a kernel table instead of the benchmark rows; it "
@@ -132,10 +133,9 @@ int run_bench_pipeline(const std::vector<std::string>& argv) {
     if (!results) fail(ErrorKind::Io, "cannot open --results file '{}' for appending", *args.value("results"));
   }
   if (profiled) {
-    const auto& setting = find_setting(options.settings, *profiled);
-    fmt::print("kernel time of one '{}' generation, {} frames, on {}\n", setting.name, options.frames.front(),
+    fmt::print("kernel time of one '{}' generation, {} frames, on {}\n", profiled->name, options.frames.front(),
                device_name(device));
-    print_profile(pipeline::profile_bench_setting(pipe, options, setting, options.frames.front(), &interrupt_token()),
+    print_profile(pipeline::profile_bench_setting(pipe, options, *profiled, options.frames.front(), &interrupt_token()),
                   profile_top);
     return 0;
   }

@@ -60,7 +60,7 @@ const AttentionInputLayout& AsaAttention::gilbert_layout(const std::array<int64_
 }
 
 AttentionInputLayout AsaAttention::preferred_layout(const std::array<int64_t, 3>& grid, torch::Device device) {
-  if (!grid_matches(grid, grid[0] * grid[1] * grid[2])) return {};
+  if (grid[0] <= 0 || grid[1] <= 0 || grid[2] <= 0) return {};  // no grid: tokens as given
   return gilbert_layout(grid, device);
 }
 

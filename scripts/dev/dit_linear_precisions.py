@@ -15,6 +15,8 @@ import argparse
 import torch
 import torch.nn.functional as F
 
+from cuda_timing import time_ms
+
 DIM, FFN = 1536, 8960
 # (name, in, out, count per block): self-attention q/k/v/o, cross-attention q/o (its k/v act on the
 # 512 text tokens and are negligible), the FFN's two layers.
@@ -22,18 +24,6 @@ LAYERS = [("self q/k/v", DIM, DIM, 3), ("self o", DIM, DIM, 1), ("cross q/o", DI
           ("ffn up", DIM, FFN, 1), ("ffn down", FFN, DIM, 1)]
 BLOCKS = 30
 FP8_MAX = torch.finfo(torch.float8_e4m3fn).max
-
-
-def time_ms(fn, repeats):
-    for _ in range(3):
-        fn()
-    start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    start.record()
-    for _ in range(repeats):
-        fn()
-    stop.record()
-    torch.cuda.synchronize()
-    return start.elapsed_time(stop) / repeats
 
 
 def quantise_rows(x):

@@ -17,6 +17,8 @@ import argparse
 import torch
 import torch.nn.functional as F
 
+from cuda_timing import time_ms
+
 # (channels, frames out, height, width): the decoder's residual convolutions per level for one
 # latent frame (the chunk the decoder runs at a time), 832x480 output.
 SHAPES = [(384, 1, 60, 104), (384, 2, 120, 208), (192, 4, 240, 416), (96, 4, 480, 832)]
@@ -59,19 +61,6 @@ def taps_in_outputs(x, w, b):
 
 
 VARIANTS = {"conv3d": conv3d, "conv3d-cl": conv3d_cl, "taps-in-ch": taps_in_channels, "taps-in-out": taps_in_outputs}
-
-
-def time_ms(fn, repeats):
-    for _ in range(3):
-        fn()
-    torch.cuda.synchronize()
-    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    start.record()
-    for _ in range(repeats):
-        fn()
-    end.record()
-    torch.cuda.synchronize()
-    return start.elapsed_time(end) / repeats
 
 
 def main():
