@@ -30,7 +30,7 @@ void check_same(const Arguments& args, const std::string& option, double given, 
 int run_train(const std::vector<std::string>& argv) {
   const Arguments args(argv,
                        {"out", "iterations", "batch", "lr", "device", "checkpoint-minutes", "minutes", "log", "seed",
-                        "export-storage", "init"},
+                        "export-storage", "init", "text-len"},
                        {"resume", "no-export"});
   if (!args.positional().empty()) {
     fail(ErrorKind::InvalidArgument, "unexpected argument '{}' (options start with --)", args.positional().front());
@@ -42,6 +42,7 @@ int run_train(const std::vector<std::string>& argv) {
   options.iterations = args.get_int("iterations", 20000);
   options.batch = args.get_int("batch", gpu ? 32 : 2);
   options.adam.lr = args.get_double("lr", options.adam.lr);
+  options.model.text_len = args.get_int("text-len", options.model.text_len);
   options.seed = args.get_u64("seed", 0);
   options.checkpoint_minutes = args.get_double("checkpoint-minutes", 10.0);
   options.max_minutes = args.get_double("minutes", 0.0);
@@ -60,6 +61,8 @@ int run_train(const std::vector<std::string>& argv) {
     const auto stored = train::read_checkpoint_info(options.out_dir, "teacher").at("run");
     check_same(args, "batch", static_cast<double>(options.batch), stored.at("batch").get<double>());
     check_same(args, "lr", options.adam.lr, stored.at("lr").get<double>());
+    check_same(args, "text-len", static_cast<double>(options.model.text_len),
+               stored.at("model").at("text_len").get<double>());
     check_same(args, "seed", static_cast<double>(options.seed), stored.at("seed").get<double>());
     options.seed = stored.at("seed").get<uint64_t>();  // it also seeds the world below
   } else if (train::has_checkpoint(options.out_dir)) {

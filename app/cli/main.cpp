@@ -68,6 +68,8 @@ usage:
       --iterations N        total iterations of the run (default 20000)
       --batch B             clips per iteration (default 32 on cuda, 2 on cpu)
       --lr LR               AdamW learning rate (default 3e-4)
+      --text-len N          prompt tokens the DiT's context holds (default 64 for BLADE-mini; Wan2.1: 512); every
+                            training prompt must fit: the run stops and names the length needed
       --device cpu|cuda     (default cpu; cuda trains under bf16 autocast)
       --resume              continue the run in DIR from its checkpoint
       --init MODEL_DIR      start a new run from an exported teacher folder (e.g. the bundled

@@ -14,6 +14,8 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
+#include <algorithm>
+
 namespace blade::train {
 namespace fs = std::filesystem;
 namespace {
@@ -191,10 +193,24 @@ void TeacherTrainer::build_models(const fs::path& tokenizer_model) {
     fail(ErrorKind::BadWeights, "tokenizer {} has {} pieces, the model config says {}", tokenizer_model.string(),
          tokenizer.vocab_size(), options_.model.text.vocab_size);
   }
+  check_prompts_fit(tokenizer);
   dit_ = models::WanDiT(options_.model.dit);
   text_ = std::make_unique<TrainableTextEncoder>(std::move(tokenizer), models::UMT5Encoder(options_.model.text),
                                                  options_.model.text_len);
   attention_ = attention::make_dense_attention();
+}
+
+void TeacherTrainer::check_prompts_fit(const models::PromptTokenizer& tokenizer) {
+  const auto prompts = source_.prompts(0, options_.tokenizer_corpus);
+  int64_t longest = 0;
+  for (const auto& prompt : prompts) longest = std::max(longest, tokenizer.token_count(prompt));
+  const int64_t text_len = options_.model.text_len;
+  if (longest > text_len) {
+    fail(ErrorKind::InvalidArgument, "text_len {} is shorter than the longest of the first {} training prompts ({} "
+         "tokens with the closing EOS): pass --text-len {} or more", text_len, prompts.size(), longest, longest);
+  }
+  logger()->info("prompts take at most {} tokens (of the first {}); the context is padded to text_len {}", longest,
+                 prompts.size(), text_len);
 }
 
 void TeacherTrainer::restore(const fs::path& run_dir) {

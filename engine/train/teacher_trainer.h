@@ -70,6 +70,8 @@ class TeacherTrainer {
 
  private:
   void build_models(const std::filesystem::path& tokenizer_model);
+  // Every training prompt must fit the context unclipped: throws InvalidArgument naming the length needed.
+  void check_prompts_fit(const models::PromptTokenizer& tokenizer);
   void load_initial_weights(const PixelModel& init);
   void restore(const std::filesystem::path& run_dir);
   torch::Tensor forward_loss(const ClipBatch& batch, const std::vector<std::string>& prompts,

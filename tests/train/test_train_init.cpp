@@ -132,13 +132,13 @@ class TestTrainInit : public QObject {
   void a_folder_of_another_config_is_refused() {
     auto options = init_options("other_config");
     options.model.dit.num_layers = 3;
-    options.model.text_len = 24;
+    options.model.text_len = 40;
     test::MovingSquaresSource source(options.model.clip, 2);
     const std::string message =
         error_message([&] { train::TeacherTrainer(options, source, false); }, ErrorKind::InvalidArgument);
     QVERIFY2(message.find(model().string()) != std::string::npos, message.c_str());
     QVERIFY2(message.find("dit.num_layers expected 3, got 2") != std::string::npos, message.c_str());
-    QVERIFY2(message.find("text_len expected 24, got 16") != std::string::npos, message.c_str());
+    QVERIFY2(message.find("text_len expected 40, got 32") != std::string::npos, message.c_str());
     QVERIFY2(message.find("dit.dim") == std::string::npos, message.c_str());  // only what differs
     QVERIFY(!fs::exists(options.out_dir));  // refused before anything was written
 

@@ -3,6 +3,7 @@
 
 #include "core/cancel.h"
 #include "core/error.h"
+#include "models/text/prompt_tokenizer.h"
 #include "moving_squares_source.h"
 #include "throws.h"
 #include "tiny_config.h"
@@ -12,8 +13,10 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include <chrono>
+#include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
 #include <fstream>
 
 using namespace blade;
@@ -108,6 +111,38 @@ class TestTrainTeacher : public QObject {
     QTemporaryDir dir;
     auto options = test::tiny_teacher_options(dir.path().toStdString());
     test::MovingSquaresSource source({5, 32, 32}, 1);
+    QVERIFY(test::throws_error([&] { train::TeacherTrainer(options, source, false); }, ErrorKind::InvalidArgument));
+  }
+
+  // The run names the context length its prompts need; that length trains, one less is refused.
+  void a_context_shorter_than_the_prompts_is_refused() {
+    QTemporaryDir dir;
+    auto options = test::tiny_teacher_options(dir.path().toStdString());
+    options.model.text_len = 4;
+    test::MovingSquaresSource source(options.model.clip, 1);
+    std::string message;
+    try {
+      train::TeacherTrainer(options, source, false);
+    } catch (const Error& e) {
+      QCOMPARE(e.kind(), ErrorKind::InvalidArgument);
+      message = e.what();
+    }
+    QVERIFY2(message.find("text_len 4 is shorter") != std::string::npos, message.c_str());
+    const auto tokenizer = models::PromptTokenizer::load(dir.filePath(QStringLiteral("tokenizer/spiece.model")).toStdString());
+    int64_t longest = 0;
+    for (const auto& prompt : source.prompts(0, options.tokenizer_corpus)) {
+      longest = std::max<int64_t>(longest, static_cast<int64_t>(tokenizer.encode(prompt, 1 << 20).size()));
+    }
+    QVERIFY(longest > 4);
+    QVERIFY2(message.find(fmt::format("--text-len {} or more", longest)) != std::string::npos, message.c_str());
+
+    QTemporaryDir fits_dir, short_dir;
+    options.model.text_len = longest;
+    options.out_dir = fits_dir.path().toStdString();
+    train::TeacherTrainer fits(options, source, false);
+    QCOMPARE(fits.iteration(), int64_t{0});
+    options.model.text_len = longest - 1;
+    options.out_dir = short_dir.path().toStdString();
     QVERIFY(test::throws_error([&] { train::TeacherTrainer(options, source, false); }, ErrorKind::InvalidArgument));
   }
 };

@@ -19,7 +19,7 @@ inline train::MiniModelConfig tiny_model_config() {
   c.text.d_kv = 16;
   c.text.d_ff = 64;
   c.text.num_layers = 1;
-  c.text_len = 16;
+  c.text_len = 32;
   c.clip = {5, 16, 16};
   return c;
 }

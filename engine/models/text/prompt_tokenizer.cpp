@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <limits>
 #include <string_view>
 
 namespace blade::models {
@@ -117,6 +118,10 @@ std::vector<int64_t> PromptTokenizer::encode(const std::string& text, int64_t ma
   if (ids.size() > static_cast<size_t>(max_length - 1)) ids.resize(static_cast<size_t>(max_length - 1));
   ids.push_back(eos_id_);
   return ids;
+}
+
+int64_t PromptTokenizer::token_count(const std::string& text) const {
+  return static_cast<int64_t>(encode(text, std::numeric_limits<int64_t>::max()).size());
 }
 
 int64_t PromptTokenizer::vocab_size() const { return processor_->GetPieceSize(); }

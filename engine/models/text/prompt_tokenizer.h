@@ -29,6 +29,9 @@ class PromptTokenizer {
   // tokenizer, literal control pieces in the text ("</s>", "<pad>", "<unk>") become their ids.
   std::vector<int64_t> encode(const std::string& text, int64_t max_length = 512) const;
 
+  // How many ids encode() gives without truncation, the closing EOS included.
+  int64_t token_count(const std::string& text) const;
+
   int64_t vocab_size() const;
   int64_t eos_id() const { return eos_id_; }
   const std::filesystem::path& path() const { return path_; }

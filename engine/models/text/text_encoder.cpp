@@ -30,6 +30,13 @@ torch::Tensor TextEncoder::encode(const std::vector<std::string>& prompts) {
   for (const auto& prompt : prompts) {
     ids.push_back(tokenizer_.encode(prompt, text_len_));
     longest = std::max<int64_t>(longest, static_cast<int64_t>(ids.back().size()));
+    if (ids.back().size() == static_cast<size_t>(text_len_)) {
+      const int64_t whole = tokenizer_.token_count(prompt);
+      if (whole > text_len_) {
+        log->warn("a prompt of {} tokens is longer than the {} this model reads; its last {} tokens are ignored",
+                  whole, text_len_, whole - text_len_);
+      }
+    }
   }
   auto input_ids = torch::zeros({batch, longest}, torch::kLong);  // pad id 0
   auto mask = torch::zeros({batch, longest}, torch::kLong);
