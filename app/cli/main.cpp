@@ -68,7 +68,7 @@ usage:
       --iterations N        total iterations of the run (default 20000)
       --batch B             clips per iteration (default 32 on cuda, 2 on cpu)
       --lr LR               AdamW learning rate (default 3e-4)
-      --text-len N          prompt tokens the DiT's context holds (default 64 for BLADE-mini; Wan2.1: 512); every
+      --text-len N          prompt tokens the DiT's context holds (default 512, as Wan2.1); every
                             training prompt must fit: the run stops and names the length needed
       --device cpu|cuda     (default cpu; cuda trains under bf16 autocast)
       --resume              continue the run in DIR from its checkpoint

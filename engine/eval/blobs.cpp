@@ -2,8 +2,11 @@
 
 #include "eval/connected_components.h"
 
+#include <torch/nn/functional/pooling.h>
+
 #include <algorithm>
 #include <array>
+#include <cmath>
 
 namespace blade::eval {
 namespace {
@@ -12,6 +15,20 @@ double median_of(std::vector<double>& values) {
   const auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
   std::nth_element(values.begin(), middle, values.end());
   return *middle;
+}
+
+// [F, H, W]: each pixel's RGB distance to the box of background colours within `tolerance` frame
+// units of it (0: to the background pixel at the same place).
+torch::Tensor distance_to_background(const torch::Tensor& frames, const torch::Tensor& background, double tolerance) {
+  const int64_t C = frames.size(0), F = frames.size(1), H = frames.size(2), W = frames.size(3);
+  const auto radius = static_cast<int64_t>(std::lround(tolerance * static_cast<double>(std::min(H, W))));
+  if (radius <= 0) return (frames - background).square().sum(0).sqrt();
+  namespace nnf = torch::nn::functional;
+  const auto window = nnf::MaxPool2dFuncOptions(2 * radius + 1).stride(1).padding(radius);
+  const torch::Tensor planes = background.reshape({C * F, H, W});
+  const torch::Tensor high = nnf::max_pool2d(planes, window).view({C, F, H, W});
+  const torch::Tensor low = -nnf::max_pool2d(-planes, window).view({C, F, H, W});
+  return (frames - torch::clamp(frames, low, high)).square().sum(0).sqrt();
 }
 
 }  // namespace
@@ -23,7 +40,7 @@ std::vector<Blob> find_blobs(const torch::Tensor& frames, const torch::Tensor& b
   const int64_t max_pixels = static_cast<int64_t>(settings.max_area_fraction * static_cast<double>(H * W));
   const torch::Tensor cast = std::get<0>((frames - background.unsqueeze(1)).flatten(2).median(2));  // [3, F]
   const torch::Tensor frame_background = (background.unsqueeze(1) + cast.view({3, F, 1, 1})).contiguous();
-  const torch::Tensor distance = (frames - frame_background).square().sum(0).sqrt();  // [F, H, W]
+  const torch::Tensor distance = distance_to_background(frames, frame_background, settings.pattern_tolerance);
   const torch::Tensor mask = (distance > settings.foreground_threshold).to(torch::kUInt8).contiguous();
   const auto pixel = frames.accessor<float, 4>();
   const auto back = frame_background.accessor<float, 4>();

@@ -15,6 +15,10 @@ struct SegmentationSettings {
   double foreground_threshold = 0.12;  // RGB distance from the background, display units
   int64_t min_pixels = 0;              // smaller components are noise; 0: max(4, H*W/2000)
   double max_area_fraction = 0.3;      // larger components are not objects (the world's biggest is ~0.13)
+  // Frame units: a pixel is foreground only if it is far from every background colour within this
+  // distance, so a pattern drawn a little off its template (shifted, warped) does not become
+  // objects. A quarter of the checker period covers any shift of the world's patterns.
+  double pattern_tolerance = 0.0625;
 };
 
 struct Blob {
@@ -30,7 +34,9 @@ struct Blob {
 
 // frames: [3, F, H, W] in [0, 1]; background: [3, H, W] in [0, 1]. Each frame is compared with the
 // background shifted by that frame's colour cast (per-channel median difference), so a global
-// brightness flicker does not turn the whole frame into foreground. Blobs of all frames, in frame order.
+// brightness flicker does not turn the whole frame into foreground; it must also be farther than the
+// foreground threshold from the range of background colours within pattern_tolerance (per channel,
+// the box spanned by their minimum and maximum). Blobs of all frames, in frame order.
 std::vector<Blob> find_blobs(const torch::Tensor& frames, const torch::Tensor& background,
                              const SegmentationSettings& settings = {});
 

@@ -64,7 +64,7 @@ MiniModelConfig blade_mini_config() {
   c.text.num_buckets = 32;
   c.text.max_distance = 128;
   c.text.eps = 1e-6;
-  c.text_len = 64;
+  c.text_len = 512;
   c.clip = {17, 64, 64};
   c.flow_shift = 3.0;
   return c;

@@ -27,8 +27,8 @@ struct MiniModelConfig {
 };
 
 // dim 256, 4 heads x 64, 6 layers, ffn 1024; umT5 d_model 256, 4 heads x 64, d_ff 1024, 4 layers;
-// 17 frames at 64x64 (17 x 16 x 16 = 4352 tokens); text_len 64 (the grammar's prompts take at most 62
-// tokens; padding to Wan's 512 would give cross-attention ~490 identical zero-context keys to see past).
+// 17 frames at 64x64 (17 x 16 x 16 = 4352 tokens); text_len 512, as Wan2.1 (the grammar's prompts take at
+// most 62 tokens; a 64-token context trained no better at equal iterations, docs/benchmarks.md).
 MiniModelConfig blade_mini_config();
 
 // One "<field> expected <a>, got <b>" line per field in which `got` differs from `expected`: the

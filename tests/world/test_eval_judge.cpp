@@ -2,6 +2,7 @@
 #include "eval/fidelity_metrics.h"
 #include "eval/judge.h"
 #include "eval/judge_report.h"
+#include "world/backgrounds.h"
 #include "world/prompt_grammar.h"
 #include "world/renderer.h"
 #include "world/scene_sampler.h"
@@ -213,6 +214,39 @@ class TestEvalJudge : public QObject {
     QVERIFY(shuffled.mean(shuffled.temporal) <= 0.7);
     QVERIFY(flickering.mean(flickering.temporal) <= 0.5);
     QVERIFY(ssim_blur < 0.98 && psnr_blur < 40);
+  }
+
+  // A generator draws the right pattern slightly off its template (shifted by part of a cell, as
+  // the teacher does): its cells must not become objects. Each scene's pattern is moved by a
+  // quarter and by a half of a checker cell, under the objects it has.
+  void a_pattern_drawn_off_its_template_adds_no_objects() {
+    const world::ClipFormat mini{17, 64, 64};
+    Tally truth, quarter, half;
+    for (uint64_t seed = 0, found = 0; found < 40; ++seed) {
+      const Scene scene = world::sample_scene(seed + 4000, seed % 4 ? Split::Train : Split::HeldOut);
+      const auto kind = scene.attributes.background.kind;
+      if (kind != world::BackgroundKind::Checker && kind != world::BackgroundKind::Stripes) continue;
+      ++found;
+      const auto video = world::render_scene(scene, mini);
+      const auto unit = (video + 1) / 2;
+      const auto background = world::render_background(scene.attributes.background, mini.height, mini.width,
+                                                       unit.options()).unsqueeze(1);
+      const auto uncovered = ((unit - background).abs().amax(0, /*keepdim=*/true) < 1e-4).expand_as(unit);
+      auto shifted = [&](int64_t dy, int64_t dx) {
+        const auto moved = background.roll({dy, dx}, {2, 3}).expand_as(unit);
+        return torch::where(uncovered, moved, unit) * 2 - 1;
+      };
+      truth.add(eval::judge_clip(video, scene.attributes));
+      quarter.add(eval::judge_clip(shifted(2, 2), scene.attributes));
+      half.add(eval::judge_clip(shifted(0, 4), scene.attributes));
+    }
+    truth.print("patterned backgrounds, 17x64x64");
+    quarter.print("pattern shifted by (2, 2) px");
+    half.print("pattern shifted by (0, 4) px");
+    for (const Tally* t : {&truth, &quarter, &half}) {
+      QVERIFY(t->mean(t->count) >= 0.9);
+      for (double sum : {t->colour, t->shape, t->size, t->motion}) QVERIFY(t->mean(sum) >= 0.85);
+    }
   }
 
   void prompts_are_judged_through_the_parser() {
