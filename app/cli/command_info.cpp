@@ -74,8 +74,11 @@ json describe_model_folder(const pipeline::ModelFolder& folder) {
 json describe_path(const fs::path& path) {
   if (!fs::exists(path)) fail(ErrorKind::Io, "'{}' does not exist", path.string());
   if (path.extension() == ".y4m") {
-    fail(ErrorKind::Unsupported, "'{}' is a Y4M clip, which holds no generation settings; blade info reads .mp4 clips",
-         path.string());
+    if (!fs::exists(media::y4m_sidecar_path(path))) {
+      fail(ErrorKind::Io, "'{}' is a Y4M clip, which holds no generation settings, and its sidecar {} is missing",
+           path.string(), media::y4m_sidecar_path(path).string());
+    }
+    return {{"clip", path.string()}, {"metadata", media::read_y4m_sidecar(path)}};
   }
   if (path.extension() == ".mp4") {
     if (!media::have_mp4()) fail(ErrorKind::Unsupported, "this build of blade has no FFmpeg and cannot read '{}'", path.string());

@@ -14,5 +14,6 @@ int run_bench_pipeline(const std::vector<std::string>& args);
 int run_train(const std::vector<std::string>& args);  // teacher training on the synthetic world
 int run_distill(const std::vector<std::string>& args);  // TDM distillation of a trained teacher
 int run_eval(const std::vector<std::string>& args);     // teacher and students judged on held-out prompts
+int run_judge(const std::vector<std::string>& args);    // one clip of the synthetic world judged against its prompt
 
 }  // namespace blade::cli

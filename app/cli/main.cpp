@@ -108,6 +108,10 @@ usage:
       --json                one JSON object per row on stdout (JSON lines)
       --clips FILE.jsonl    also one line per clip: row, prompt, seed and what the judge recovered
       --quiet               only errors on stderr
+  blade judge CLIP [--prompt TEXT] [--json]   what blade eval's judge recovers from one clip of the
+                            synthetic world (background, objects with colour, shape, size, motion,
+                            speed) and its scores against the prompt (default: the prompt the clip
+                            records, in the MP4 or the .y4m's .json sidecar)
   blade --version
 )";
 
@@ -141,7 +145,8 @@ int main(int argc, char** argv) {
     if (command == "train") return blade::cli::run_train(args);
     if (command == "distill") return blade::cli::run_distill(args);
     if (command == "eval") return blade::cli::run_eval(args);
-    fmt::print(stderr, "blade: unknown command '{}' (expected generate, bench, info, train, distill, eval; see blade --help)\n", command);
+    if (command == "judge") return blade::cli::run_judge(args);
+    fmt::print(stderr, "blade: unknown command '{}' (expected generate, bench, info, train, distill, eval, judge; see blade --help)\n", command);
     return 2;
   } catch (const blade::Error& e) {
     fmt::print(stderr, "blade: {}: {}\n", blade::to_string(e.kind()), e.what());

@@ -47,6 +47,11 @@ std::map<std::string, std::string> read_mp4_metadata(const std::filesystem::path
 void write_y4m(const std::filesystem::path& path, const Clip& clip, const CancelToken* cancel = nullptr,
                const WriteProgress& progress = {});
 
+// The sidecar "<clip>.json" that write_y4m writes beside a .y4m, and its metadata. Errors: Io when
+// it cannot be read or is not a JSON object of strings, naming the file.
+std::filesystem::path y4m_sidecar_path(const std::filesystem::path& clip);
+std::map<std::string, std::string> read_y4m_sidecar(const std::filesystem::path& clip);
+
 // Chooses the writer by extension, case-insensitively: .mp4 -> write_mp4, .y4m -> write_y4m.
 // InvalidArgument for any other extension and for .mp4 in a build without FFmpeg.
 void write_clip(const std::filesystem::path& path, const Clip& clip, const CancelToken* cancel = nullptr,

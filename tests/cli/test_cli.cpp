@@ -1,8 +1,14 @@
 // The blade program as users run it: exit codes, messages, files written or not.
 
+#include "core/clip.h"
 #include "media/video_file.h"
+#include "world/prompt_grammar.h"
+#include "world/renderer.h"
+#include "world/scene_sampler.h"
 #include "test_tensors.h"
 
+#include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QtTest>
@@ -137,6 +143,48 @@ class TestCli : public QObject {
     QVERIFY(r.out.contains("transformer"));
     QVERIFY(r.out.contains("vae"));
     QVERIFY(r.out.contains("parameters"));
+  }
+
+  // blade judge reads a clip of the world and its recorded prompt: a rendered scene scores 1 against
+  // its own prompt and loses colour against a prompt of another colour.
+  void judge_scores_a_clip_against_its_prompt() {
+    QTemporaryDir dir;
+    const auto scene = blade::world::sample_scene(41, blade::world::Split::HeldOut);
+    const std::string prompt = blade::world::make_prompt(scene.attributes, 41);
+    blade::Clip clip;
+    clip.frames = blade::video_to_uint8_frames(
+        blade::world::render_scene(scene, {17, 64, 64}).unsqueeze(0));
+    clip.metadata["blade.prompt"] = prompt;
+    const QString path = dir.filePath("world.y4m");
+    blade::media::write_y4m(path.toStdString(), clip);
+
+    auto own = run_blade({"judge", path, "--json"});
+    QVERIFY2(own.exit_code == 0, qPrintable(own.err));
+    const auto report = QJsonDocument::fromJson(own.out.toUtf8()).object();
+    QCOMPARE(report["prompt"].toString().toStdString(), prompt);
+    QVERIFY(report["scores"].toObject()["overall"].toDouble() >= 0.99);
+    QCOMPARE(static_cast<size_t>(report["objects"].toArray().size()), scene.attributes.objects.size());
+
+    auto other = scene.attributes;
+    other.objects[0].colour = blade::world::kColours[(blade::world::index_of(other.objects[0].colour) + 3) % 8];
+    auto recoloured = run_blade({"judge", path, "--json", "--prompt",
+                                 QString::fromStdString(blade::world::make_prompt(other, 41))});
+    QVERIFY2(recoloured.exit_code == 0, qPrintable(recoloured.err));
+    const auto scores = QJsonDocument::fromJson(recoloured.out.toUtf8()).object()["scores"].toObject();
+    QVERIFY(scores["colour"].toDouble() < 1.0);
+    QVERIFY(scores["shape"].toDouble() >= 0.99);
+
+    auto table = run_blade({"judge", path});
+    QCOMPARE(table.exit_code, 0);
+    QVERIFY(table.out.contains("quality 1.000"));
+    QVERIFY(run_blade({"info", path}).out.contains(QString::fromStdString(prompt)));
+
+    QFile::remove(dir.filePath("world.y4m.json"));
+    auto unknown = run_blade({"judge", path});
+    QCOMPARE(unknown.exit_code, 2);
+    QVERIFY2(unknown.err.contains("records no prompt") && unknown.err.count('\n') == 1, qPrintable(unknown.err));
+    auto not_world = run_blade({"judge", path, "--prompt", "a cat playing the piano"});
+    QCOMPARE(not_world.exit_code, 2);
   }
 
   void eval_bad_options_exit_2_with_one_clear_line() {
