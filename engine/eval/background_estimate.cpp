@@ -2,7 +2,11 @@
 
 #include "world/backgrounds.h"
 
+#include <algorithm>
+#include <array>
+#include <cmath>
 #include <limits>
+#include <vector>
 
 namespace blade::eval {
 namespace {
@@ -13,6 +17,21 @@ double trimmed_error(const torch::Tensor& median, const torch::Tensor& candidate
   const torch::Tensor error = (median - candidate).abs().mean(0).flatten();
   const int64_t kept = std::max<int64_t>(1, static_cast<int64_t>(kKeptFraction * static_cast<double>(error.numel())));
   return std::get<0>(error.topk(kept, 0, /*largest=*/false, /*sorted=*/false)).mean().item<double>();
+}
+
+// The pattern's offsets tried: over one period in steps of an eighth (at least a pixel), along x
+// only for stripes (they depend on x + y), along both for checks; a generator may draw the pattern
+// anywhere in its period and it is still that background.
+std::vector<std::array<int64_t, 2>> pattern_shifts(world::BackgroundKind kind, int64_t height, int64_t width) {
+  const double period = world::pattern_period(kind) * static_cast<double>(std::min(height, width));
+  if (period <= 0.0) return {{0, 0}};
+  const int64_t step = std::max<int64_t>(1, std::llround(period / 8.0));
+  std::vector<int64_t> offsets;
+  for (int64_t d = 0; static_cast<double>(d) < period; d += step) offsets.push_back(d);
+  std::vector<std::array<int64_t, 2>> shifts;
+  for (int64_t dy : kind == world::BackgroundKind::Checker ? offsets : std::vector<int64_t>{0})
+    for (int64_t dx : offsets) shifts.push_back({dy, dx});
+  return shifts;
 }
 
 }  // namespace
@@ -27,12 +46,18 @@ BackgroundEstimate estimate_background(const torch::Tensor& frames) {
     for (world::Tone tone : world::kTones) {
       const world::Background candidate{kind, tone};
       const torch::Tensor image = world::render_background(candidate, height, width, frames.options());
-      const double error = trimmed_error(median, image);
+      double error = std::numeric_limits<double>::infinity();
+      torch::Tensor fitted;
+      for (const auto& [dy, dx] : pattern_shifts(kind, height, width)) {
+        const torch::Tensor shifted = dy == 0 && dx == 0 ? image : image.roll({dy, dx}, {1, 2});
+        const double shifted_error = trimmed_error(median, shifted);
+        if (shifted_error < error) error = shifted_error, fitted = shifted;
+      }
       if (error < best.fit_error) {
         best.runner_up_error = best.fit_error;
         best.fit_error = error;
         best.background = candidate;
-        best_template = image;
+        best_template = fitted;
       } else if (error < best.runner_up_error) {
         best.runner_up_error = error;
       }

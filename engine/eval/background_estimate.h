@@ -1,7 +1,9 @@
 #pragma once
 // Which of the world's backgrounds a clip shows. The per-pixel temporal median removes moving
 // objects; it is compared with every background the world can render by a trimmed mean error
-// (the worst 40% of pixels are ignored, as still objects may survive the median).
+// (the worst 40% of pixels are ignored, as still objects may survive the median). Stripes and
+// checks are tried at every offset within their period (in eighths), so a pattern drawn shifted is
+// still recognised, and the template used for the objects' foreground is the shifted one.
 
 #include "world/attributes.h"
 
@@ -11,7 +13,7 @@ namespace blade::eval {
 
 struct BackgroundEstimate {
   world::Background background;
-  torch::Tensor image;         // [3, H, W] in [0, 1]: the template, shifted by the clip's colour cast
+  torch::Tensor image;         // [3, H, W] in [0, 1]: the template at its best offset, plus the clip's colour cast
   double fit_error = 0.0;      // trimmed mean absolute error per channel of the chosen template
   double runner_up_error = 0.0;
 };

@@ -47,4 +47,14 @@ torch::Tensor render_background(const Background& background, int64_t height, in
   return (base + offset.unsqueeze(0)).clamp(0, 1).contiguous();
 }
 
+double pattern_period(BackgroundKind kind) {
+  switch (kind) {
+    case BackgroundKind::Stripes: return kStripePeriod;
+    case BackgroundKind::Checker: return kCheckerPeriod;
+    case BackgroundKind::Solid:
+    case BackgroundKind::Gradient: break;
+  }
+  return 0.0;
+}
+
 }  // namespace blade::world

@@ -12,4 +12,8 @@ namespace blade::world {
 torch::Tensor render_background(const Background& background, int64_t height, int64_t width,
                                 const torch::TensorOptions& options = torch::kFloat32);
 
+// How far the pattern repeats along x, in frame units (the shorter side is 1): 0 for solid and
+// gradient. Stripes repeat along x + y, checks along x and y.
+double pattern_period(BackgroundKind kind);
+
 }  // namespace blade::world

@@ -216,8 +216,8 @@ class TestEvalJudge : public QObject {
     QVERIFY(ssim_blur < 0.98 && psnr_blur < 40);
   }
 
-  // A generator draws the right pattern slightly off its template (shifted by part of a cell, as
-  // the teacher does): its cells must not become objects. Each scene's pattern is moved by a
+  // A generator draws the right pattern slightly off its template (shifted by part of a cell): its
+  // cells must not become objects and it is still that pattern. Each scene's pattern is moved by a
   // quarter and by a half of a checker cell, under the objects it has.
   void a_pattern_drawn_off_its_template_adds_no_objects() {
     const world::ClipFormat mini{17, 64, 64};
@@ -245,7 +245,7 @@ class TestEvalJudge : public QObject {
     half.print("pattern shifted by (0, 4) px");
     for (const Tally* t : {&truth, &quarter, &half}) {
       QVERIFY(t->mean(t->count) >= 0.9);
-      for (double sum : {t->colour, t->shape, t->size, t->motion}) QVERIFY(t->mean(sum) >= 0.85);
+      for (double sum : {t->colour, t->shape, t->size, t->motion, t->background}) QVERIFY(t->mean(sum) >= 0.85);
     }
   }
 
