@@ -11,6 +11,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 
 namespace blade::cli {
@@ -18,8 +20,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
+bool is_y4m(const fs::path& clip) {
+  std::string extension = clip.extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return extension == ".y4m";
+}
+
 std::map<std::string, std::string> clip_settings(const fs::path& clip) {
-  if (clip.extension() == ".y4m") {
+  if (is_y4m(clip)) {
     if (!fs::exists(media::y4m_sidecar_path(clip))) return {};
     return media::read_y4m_sidecar(clip);
   }
@@ -61,6 +70,7 @@ int run_judge(const std::vector<std::string>& argv) {
     fail(ErrorKind::Unsupported, "this build of blade has no FFmpeg and cannot read '{}'", clip_path.string());
   }
   std::string prompt = args.value_or("prompt", "");
+  if (args.value("prompt") && prompt.empty()) fail(ErrorKind::InvalidArgument, "--prompt is empty");
   if (prompt.empty()) {
     const auto settings = clip_settings(clip_path);
     const auto found = settings.find("blade.prompt");

@@ -111,7 +111,8 @@ usage:
   blade judge CLIP [--prompt TEXT] [--json]   what blade eval's judge recovers from one clip of the
                             synthetic world (background, objects with colour, shape, size, motion,
                             speed) and its scores against the prompt (default: the prompt the clip
-                            records, in the MP4 or the .y4m's .json sidecar)
+                            records, in the MP4 or the .y4m's .json sidecar); reading the clip
+                            needs a build with FFmpeg
   blade --version
 )";
 

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cmath>
 #include <limits>
 #include <vector>
 
@@ -19,18 +18,18 @@ double trimmed_error(const torch::Tensor& median, const torch::Tensor& candidate
   return std::get<0>(error.topk(kept, 0, /*largest=*/false, /*sorted=*/false)).mean().item<double>();
 }
 
-// The pattern's offsets tried: over one period in steps of an eighth (at least a pixel), along x
-// only for stripes (they depend on x + y), along both for checks; a generator may draw the pattern
-// anywhere in its period and it is still that background.
-std::vector<std::array<int64_t, 2>> pattern_shifts(world::BackgroundKind kind, int64_t height, int64_t width) {
+// The pattern's offsets tried, in pixels: over one period in eighths, along x only for stripes
+// (they depend on x + y), along both for checks (whose half-period diagonal shift is the same
+// pattern, so y needs only half a period). A generator may draw the pattern anywhere in its period
+// and it is still that background.
+std::vector<std::array<double, 2>> pattern_shifts(world::BackgroundKind kind, int64_t height, int64_t width) {
   const double period = world::pattern_period(kind) * static_cast<double>(std::min(height, width));
-  if (period <= 0.0) return {{0, 0}};
-  const int64_t step = std::max<int64_t>(1, std::llround(period / 8.0));
-  std::vector<int64_t> offsets;
-  for (int64_t d = 0; static_cast<double>(d) < period; d += step) offsets.push_back(d);
-  std::vector<std::array<int64_t, 2>> shifts;
-  for (int64_t dy : kind == world::BackgroundKind::Checker ? offsets : std::vector<int64_t>{0})
-    for (int64_t dx : offsets) shifts.push_back({dy, dx});
+  if (period <= 0.0) return {{0.0, 0.0}};
+  constexpr int kSteps = 8;
+  const int y_steps = kind == world::BackgroundKind::Checker ? kSteps / 2 : 1;
+  std::vector<std::array<double, 2>> shifts;
+  for (int i = 0; i < y_steps; ++i)
+    for (int j = 0; j < kSteps; ++j) shifts.push_back({period * i / kSteps, period * j / kSteps});
   return shifts;
 }
 
@@ -45,11 +44,11 @@ BackgroundEstimate estimate_background(const torch::Tensor& frames) {
   for (world::BackgroundKind kind : world::kBackgroundKinds) {
     for (world::Tone tone : world::kTones) {
       const world::Background candidate{kind, tone};
-      const torch::Tensor image = world::render_background(candidate, height, width, frames.options());
       double error = std::numeric_limits<double>::infinity();
       torch::Tensor fitted;
       for (const auto& [dy, dx] : pattern_shifts(kind, height, width)) {
-        const torch::Tensor shifted = dy == 0 && dx == 0 ? image : image.roll({dy, dx}, {1, 2});
+        const torch::Tensor shifted =
+            world::render_background_shifted(candidate, height, width, dy, dx, frames.options());
         const double shifted_error = trimmed_error(median, shifted);
         if (shifted_error < error) error = shifted_error, fitted = shifted;
       }

@@ -18,16 +18,28 @@ double median_of(std::vector<double>& values) {
 }
 
 // [F, H, W]: each pixel's RGB distance to the box of background colours within `tolerance` frame
-// units of it (0: to the background pixel at the same place).
+// units of it (0: to the background pixel at the same place), per channel and frame.
 torch::Tensor distance_to_background(const torch::Tensor& frames, const torch::Tensor& background, double tolerance) {
   const int64_t C = frames.size(0), F = frames.size(1), H = frames.size(2), W = frames.size(3);
   const auto radius = static_cast<int64_t>(std::lround(tolerance * static_cast<double>(std::min(H, W))));
   if (radius <= 0) return (frames - background).square().sum(0).sqrt();
   namespace nnf = torch::nn::functional;
-  const auto window = nnf::MaxPool2dFuncOptions(2 * radius + 1).stride(1).padding(radius);
+  // A square window's maximum, one axis at a time.
+  auto window_max = [&](const torch::Tensor& planes) {
+    const auto rows = nnf::MaxPool2dFuncOptions({1, 2 * radius + 1}).stride(1).padding({0, radius});
+    const auto columns = nnf::MaxPool2dFuncOptions({2 * radius + 1, 1}).stride(1).padding({radius, 0});
+    return nnf::max_pool2d(nnf::max_pool2d(planes, rows), columns);
+  };
   const torch::Tensor planes = background.reshape({C * F, H, W});
-  const torch::Tensor high = nnf::max_pool2d(planes, window).view({C, F, H, W});
-  const torch::Tensor low = -nnf::max_pool2d(-planes, window).view({C, F, H, W});
+  // Within `radius` of the frame's edge the window would also reach pattern outside the frame,
+  // which the image does not hold: there the box is the plane's whole range.
+  auto border = torch::ones({1, H, W}, torch::TensorOptions().dtype(torch::kBool));
+  if (H > 2 * radius && W > 2 * radius) border.slice(1, radius, H - radius).slice(2, radius, W - radius).fill_(false);
+  border = border.to(planes.device());
+  const torch::Tensor high =
+      torch::where(border, planes.amax({1, 2}, /*keepdim=*/true), window_max(planes)).view({C, F, H, W});
+  const torch::Tensor low =
+      torch::where(border, planes.amin({1, 2}, /*keepdim=*/true), -window_max(-planes)).view({C, F, H, W});
   return (frames - torch::clamp(frames, low, high)).square().sum(0).sqrt();
 }
 

@@ -16,9 +16,10 @@ struct SegmentationSettings {
   int64_t min_pixels = 0;              // smaller components are noise; 0: max(4, H*W/2000)
   double max_area_fraction = 0.3;      // larger components are not objects (the world's biggest is ~0.13)
   // Frame units: a pixel is foreground only if it is far from every background colour within this
-  // distance, so a pattern drawn a little off its template (shifted, warped) does not become
-  // objects. A quarter of the checker period covers any shift of the world's patterns.
-  double pattern_tolerance = 0.0625;
+  // distance (per channel, the box of their minimum and maximum), so a pattern drawn a little off
+  // or softer than its template does not become objects. The judge aligns the template to the
+  // pattern first (within an eighth of its period) and uses this only on stripes and checks.
+  double pattern_tolerance = 0.03;
 };
 
 struct Blob {

@@ -5,6 +5,7 @@
 #include "eval/motion_classifier.h"
 #include "eval/shape_classifier.h"
 #include "eval/tracking.h"
+#include "world/backgrounds.h"
 #include "world/prompt_parser.h"
 #include "world/renderer.h"
 
@@ -126,8 +127,10 @@ Judgement judge_clip(const torch::Tensor& video, const world::SceneAttributes& e
   judgement.background = background.background;
   judgement.background_fit_error = background.fit_error;
 
+  SegmentationSettings segmentation = settings.segmentation;
+  if (world::pattern_period(background.background.kind) <= 0.0) segmentation.pattern_tolerance = 0.0;
   const std::vector<Track> tracks =
-      link_blobs(find_blobs(frames, background.image, settings.segmentation), F, settings.min_track_presence);
+      link_blobs(find_blobs(frames, background.image, segmentation), F, settings.min_track_presence);
   for (const auto& track : tracks) judgement.objects.push_back(describe_track(track, F, H, W));
 
   judgement.scores = score(expected, judgement);

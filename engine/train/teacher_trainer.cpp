@@ -9,6 +9,7 @@
 #include "train/folder_overlap.h"
 #include "train/model_init.h"
 #include "train/pixel_model_folder.h"
+#include "train/remove_tree.h"
 #include "train/tokenizer_training.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -118,6 +119,7 @@ TeacherTrainer::TeacherTrainer(TeacherTrainOptions options, ClipSource& source, 
     init = load_init_model(options_.init_from, options_.model);  // before anything is written
   }
   std::error_code error;
+  const bool new_out_dir = !fs::exists(options_.out_dir, error);
   fs::create_directories(options_.out_dir, error);
   const fs::path tokenizer_model = options_.out_dir / "tokenizer" / "spiece.model";
 
@@ -139,7 +141,15 @@ TeacherTrainer::TeacherTrainer(TeacherTrainOptions options, ClipSource& source, 
     options_.model.text.vocab_size =
         train_prompt_tokenizer(corpus, {.vocab_size = options_.tokenizer_vocab}, tokenizer_model);
   }
-  build_models(tokenizer_model);
+  try {
+    build_models(tokenizer_model);
+  } catch (...) {
+    if (!resume) {  // a refused new run leaves nothing behind
+      remove_tree(tokenizer_model.parent_path());
+      if (new_out_dir) fs::remove(options_.out_dir, error);  // only while empty
+    }
+    throw;
+  }
   if (!resume && init) {
     load_initial_weights(*init);
   } else if (!resume) {

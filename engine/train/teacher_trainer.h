@@ -70,7 +70,8 @@ class TeacherTrainer {
 
  private:
   void build_models(const std::filesystem::path& tokenizer_model);
-  // Every training prompt must fit the context unclipped: throws InvalidArgument naming the length needed.
+  // The first tokenizer_corpus training prompts must fit the context unclipped: throws
+  // InvalidArgument naming the length they need.
   void check_prompts_fit(const models::PromptTokenizer& tokenizer);
   void load_initial_weights(const PixelModel& init);
   void restore(const std::filesystem::path& run_dir);

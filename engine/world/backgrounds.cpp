@@ -23,9 +23,14 @@ torch::Tensor soft_square(const torch::Tensor& wave) {
 
 torch::Tensor render_background(const Background& background, int64_t height, int64_t width,
                                 const torch::TensorOptions& options) {
+  return render_background_shifted(background, height, width, 0.0, 0.0, options);
+}
+
+torch::Tensor render_background_shifted(const Background& background, int64_t height, int64_t width, double dy,
+                                        double dx, const torch::TensorOptions& options) {
   const double unit = static_cast<double>(std::min(height, width));
-  const torch::Tensor x = ((torch::arange(width, options) + 0.5) / unit).view({1, width});
-  const torch::Tensor y = ((torch::arange(height, options) + 0.5) / unit).view({height, 1});
+  const torch::Tensor x = ((torch::arange(width, options) + (0.5 - dx)) / unit).view({1, width});
+  const torch::Tensor y = ((torch::arange(height, options) + (0.5 - dy)) / unit).view({height, 1});
   torch::Tensor offset;  // [H, W], added to every channel
   switch (background.kind) {
     case BackgroundKind::Solid:

@@ -12,6 +12,11 @@ namespace blade::world {
 torch::Tensor render_background(const Background& background, int64_t height, int64_t width,
                                 const torch::TensorOptions& options = torch::kFloat32);
 
+// The same background with its pattern moved by (dy, dx) pixels (down and right), continued over
+// the whole frame: what a generator that draws the pattern off its place shows.
+torch::Tensor render_background_shifted(const Background& background, int64_t height, int64_t width, double dy,
+                                        double dx, const torch::TensorOptions& options = torch::kFloat32);
+
 // How far the pattern repeats along x, in frame units (the shorter side is 1): 0 for solid and
 // gradient. Stripes repeat along x + y, checks along x and y.
 double pattern_period(BackgroundKind kind);

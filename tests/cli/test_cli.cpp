@@ -185,6 +185,7 @@ class TestCli : public QObject {
     QVERIFY2(unknown.err.contains("records no prompt") && unknown.err.count('\n') == 1, qPrintable(unknown.err));
     auto not_world = run_blade({"judge", path, "--prompt", "a cat playing the piano"});
     QCOMPARE(not_world.exit_code, 2);
+    QVERIFY2(not_world.err.count('\n') == 1, qPrintable(not_world.err));
   }
 
   void eval_bad_options_exit_2_with_one_clear_line() {

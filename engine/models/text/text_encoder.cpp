@@ -32,7 +32,8 @@ torch::Tensor TextEncoder::encode(const std::vector<std::string>& prompts) {
     longest = std::max<int64_t>(longest, static_cast<int64_t>(ids.back().size()));
     if (ids.back().size() == static_cast<size_t>(text_len_)) {
       const int64_t whole = tokenizer_.token_count(prompt);
-      if (whole > text_len_) {
+      if (whole > text_len_ && whole > longest_warned_) {
+        longest_warned_ = whole;
         log->warn("a prompt of {} tokens is longer than the {} this model reads; its last {} tokens are ignored",
                   whole, text_len_, whole - text_len_);
       }

@@ -14,7 +14,8 @@ class TextEncoder {
  public:
   TextEncoder(PromptTokenizer tokenizer, UMT5Encoder encoder, int64_t text_len = 512);
 
-  // fp32 on the encoder's device. Prompts longer than text_len tokens are truncated (EOS kept).
+  // fp32 on the encoder's device. Prompts longer than text_len tokens are truncated (EOS kept), with
+  // a warning in the "text" log.
   // The encoder only runs over the longest prompt's tokens: padded keys are masked, so the rows
   // are those of a run padded to text_len.
   torch::Tensor encode(const std::vector<std::string>& prompts);
@@ -31,6 +32,7 @@ class TextEncoder {
   PromptTokenizer tokenizer_;
   UMT5Encoder encoder_;
   int64_t text_len_ = 512;
+  int64_t longest_warned_ = 0;  // the truncation warning is given once per new longest prompt
 };
 
 }  // namespace blade::models
