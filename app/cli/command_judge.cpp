@@ -66,8 +66,9 @@ int run_judge(const std::vector<std::string>& argv) {
   }
   const fs::path clip_path = args.positional().front();
   if (!fs::exists(clip_path)) fail(ErrorKind::Io, "'{}' does not exist", clip_path.string());
-  if (!media::have_mp4()) {
-    fail(ErrorKind::Unsupported, "this build of blade has no FFmpeg and cannot read '{}'", clip_path.string());
+  if (!is_y4m(clip_path) && !media::have_mp4()) {
+    fail(ErrorKind::Unsupported, "this build of blade has no FFmpeg and cannot read '{}' (.y4m clips it can)",
+         clip_path.string());
   }
   std::string prompt = args.value_or("prompt", "");
   if (args.value("prompt") && prompt.empty()) fail(ErrorKind::InvalidArgument, "--prompt is empty");
@@ -79,7 +80,7 @@ int run_judge(const std::vector<std::string>& argv) {
     }
     prompt = found->second;
   }
-  const Clip clip = media::read_mp4(clip_path);
+  const Clip clip = is_y4m(clip_path) ? media::read_y4m(clip_path) : media::read_mp4(clip_path);
   // [F, H, W, 3] uint8 -> [3, F, H, W] in [-1, 1], the generator's convention.
   const auto video = clip.frames.permute({3, 0, 1, 2}).to(torch::kFloat32) / 127.5 - 1.0;
   const auto report = eval::to_json(eval::judge_prompt(video, prompt));

@@ -111,8 +111,8 @@ usage:
   blade judge CLIP [--prompt TEXT] [--json]   what blade eval's judge recovers from one clip of the
                             synthetic world (background, objects with colour, shape, size, motion,
                             speed) and its scores against the prompt (default: the prompt the clip
-                            records, in the MP4 or the .y4m's .json sidecar); reading the clip
-                            needs a build with FFmpeg
+                            records, in the MP4 or the .y4m's .json sidecar); reading an MP4
+                            needs a build with FFmpeg, a .y4m does not
   blade --version
 )";
 

@@ -47,6 +47,11 @@ std::map<std::string, std::string> read_mp4_metadata(const std::filesystem::path
 void write_y4m(const std::filesystem::path& path, const Clip& clip, const CancelToken* cancel = nullptr,
                const WriteProgress& progress = {});
 
+// Reads a YUV4MPEG2 file without FFmpeg (every build): 4:4:4 as write_y4m writes it, or 4:2:0,
+// BT.601 limited range, with the sidecar's metadata when there is one. Errors (Io, Unsupported for
+// other colour spaces) name the path and, for a broken file, the frame.
+Clip read_y4m(const std::filesystem::path& path);
+
 // The sidecar "<clip>.json" that write_y4m writes beside a .y4m, and its metadata. Errors: Io when
 // it cannot be read or is not a JSON object of strings, naming the file.
 std::filesystem::path y4m_sidecar_path(const std::filesystem::path& clip);

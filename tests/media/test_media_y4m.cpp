@@ -9,6 +9,8 @@
 
 #include <QtTest>
 
+#include <fstream>
+
 using blade::ErrorKind;
 using namespace blade::test;
 namespace fs = std::filesystem;
@@ -111,6 +113,54 @@ class TestMediaY4m : public QObject {
           psnr(decoded.frames, original));
     QVERIFY2(error < 0.75, qPrintable(QString::number(error)));
     QVERIFY2(largest <= 3, qPrintable(QString::number(largest)));
+  }
+
+  // The FFmpeg-free reader: the written colours within quantisation, like FFmpeg's reading of the
+  // same file; the sidecar's settings; 4:2:0 files from other tools; broken files named.
+  void the_own_reader_reads_back_the_written_colours() {
+    QTemporaryDir dir;
+    const fs::path path = fs::path(dir.path().toStdString()) / "moving.y4m";
+    const auto original = moving_frames(7, 40, 56);
+    const std::map<std::string, std::string> metadata = {{blade::media::metadata_keys::kPrompt, "a red circle"}};
+    blade::media::write_y4m(path, make_clip(original, 24000.0 / 1001.0, metadata));
+    const blade::Clip own = blade::media::read_y4m(path);
+    QCOMPARE(own.frames.sizes().vec(), original.sizes().vec());
+    QVERIFY(std::abs(own.fps - 24000.0 / 1001.0) < 1e-9);
+    QVERIFY((own.metadata == metadata));
+    const auto as_int = [](const torch::Tensor& t) { return t.to(torch::kInt32); };
+    const int largest = (as_int(own.frames) - as_int(original)).abs().max().item<int>();
+    const int from_ffmpeg = (as_int(own.frames) - as_int(blade::media::read_mp4(path).frames)).abs().max().item<int>();
+    qInfo("own Y4M reader: mean abs error %.3f, largest %d; largest difference from FFmpeg's reading %d",
+          mean_abs_error(own.frames, original), largest, from_ffmpeg);
+    QVERIFY(largest <= 3);
+    QVERIFY(from_ffmpeg <= 3);
+
+    // 4:2:0, one flat colour: Y 81, Cb 90, Cr 240 is pure red in BT.601 limited range.
+    const fs::path other = fs::path(dir.path().toStdString()) / "other.y4m";
+    {
+      std::ofstream out(other, std::ios::binary);
+      out << "YUV4MPEG2 W6 H4 F25:1 Ip C420jpeg\n";
+      for (int f = 0; f < 2; ++f) {
+        out << "FRAME\n" << std::string(24, static_cast<char>(81)) << std::string(6, static_cast<char>(90))
+            << std::string(6, static_cast<char>(240));
+      }
+    }
+    const blade::Clip red = blade::media::read_y4m(other);
+    QCOMPARE(red.frames.sizes().vec(), (std::vector<int64_t>{2, 4, 6, 3}));
+    QVERIFY(red.metadata.empty());
+    const auto expected = torch::tensor({255, 0, 0}, torch::kInt32);
+    QVERIFY((as_int(red.frames) - expected).abs().max().item<int>() <= 1);
+
+    const std::string whole = read_bytes(path);
+    for (const auto& [name, bytes] : std::vector<std::pair<std::string, std::string>>{
+             {"cut.y4m", whole.substr(0, whole.size() - 10)}, {"text.y4m", "hello\n"}, {"empty.y4m", ""}}) {
+      const fs::path broken = fs::path(dir.path().toStdString()) / name;
+      std::ofstream(broken, std::ios::binary) << bytes;
+      const Caught error = caught([&] { blade::media::read_y4m(broken); });
+      QVERIFY(error.thrown);
+      QCOMPARE(error.kind, ErrorKind::Io);
+      QVERIFY2(error.message.find(broken.string()) != std::string::npos, error.message.c_str());
+    }
   }
 
   void settings_go_to_the_json_sidecar_exactly() {

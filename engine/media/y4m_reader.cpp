@@ -1,0 +1,109 @@
+#include "core/error.h"
+#include "media/video_file.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace blade::media {
+namespace {
+
+struct Y4mHeader {
+  int64_t width = 0, height = 0;
+  double fps = 0.0;
+  bool chroma_420 = false;  // else 4:4:4
+};
+
+Y4mHeader parse_header(const std::filesystem::path& path, const std::string& line) {
+  std::istringstream tokens(line);
+  std::string token;
+  tokens >> token;
+  if (token != "YUV4MPEG2") fail(ErrorKind::Io, "{} is not a YUV4MPEG2 file (it starts with '{}')", path.string(), token);
+  Y4mHeader header;
+  std::string colourspace = "420jpeg";  // the format's default
+  while (tokens >> token) {
+    const char tag = token[0];
+    const std::string value = token.substr(1);
+    try {
+      if (tag == 'W') header.width = std::stoll(value);
+      if (tag == 'H') header.height = std::stoll(value);
+      if (tag == 'C') colourspace = value;
+      if (tag == 'F') {
+        const auto colon = value.find(':');
+        const double numerator = std::stod(value.substr(0, colon));
+        const double denominator = colon == std::string::npos ? 1.0 : std::stod(value.substr(colon + 1));
+        header.fps = denominator > 0 ? numerator / denominator : 0.0;
+      }
+    } catch (const std::exception&) {
+      fail(ErrorKind::Io, "{}: bad header field '{}'", path.string(), token);
+    }
+  }
+  if (header.width < 1 || header.height < 1 || !(header.fps > 0.0)) {
+    fail(ErrorKind::Io, "{}: the header '{}' lacks a size or frame rate", path.string(), line);
+  }
+  if (colourspace.rfind("420", 0) == 0) {
+    header.chroma_420 = true;
+  } else if (colourspace.rfind("444", 0) != 0 || colourspace == "444alpha") {
+    fail(ErrorKind::Unsupported, "{}: colour space C{} is not read (4:4:4 and 4:2:0 are)", path.string(), colourspace);
+  }
+  return header;
+}
+
+uint8_t to_byte(double value) { return static_cast<uint8_t>(std::clamp(std::lround(value), 0L, 255L)); }
+
+// The inverse of write_y4m's BT.601 limited-range matrix.
+void yuv_to_rgb(uint8_t y, uint8_t u, uint8_t v, uint8_t* rgb) {
+  constexpr double kr = 0.299, kb = 0.114, kg = 1.0 - kr - kb;
+  const double luma = (y - 16.0) * 255.0 / 219.0;
+  const double b = luma + (u - 128.0) * 255.0 / 224.0 * 2.0 * (1.0 - kb);
+  const double r = luma + (v - 128.0) * 255.0 / 224.0 * 2.0 * (1.0 - kr);
+  const double g = (luma - kr * r - kb * b) / kg;
+  rgb[0] = to_byte(r), rgb[1] = to_byte(g), rgb[2] = to_byte(b);
+}
+
+}  // namespace
+
+Clip read_y4m(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(ErrorKind::Io, "cannot open {}", path.string());
+  std::string line;
+  if (!std::getline(in, line)) fail(ErrorKind::Io, "{} is empty", path.string());
+  const Y4mHeader header = parse_header(path, line);
+  const int64_t W = header.width, H = header.height, pixels = W * H;
+  const int64_t chroma_w = header.chroma_420 ? (W + 1) / 2 : W, chroma_h = header.chroma_420 ? (H + 1) / 2 : H;
+  std::vector<uint8_t> planes(static_cast<size_t>(pixels + 2 * chroma_w * chroma_h));
+  std::vector<torch::Tensor> frames;
+  while (std::getline(in, line)) {
+    if (line.rfind("FRAME", 0) != 0) {
+      fail(ErrorKind::Io, "{}: frame {} does not start with FRAME", path.string(), frames.size() + 1);
+    }
+    if (!in.read(reinterpret_cast<char*>(planes.data()), static_cast<std::streamsize>(planes.size()))) {
+      fail(ErrorKind::Io, "{} ends inside frame {}", path.string(), frames.size() + 1);
+    }
+    auto rgb = torch::empty({H, W, 3}, torch::kUInt8);
+    uint8_t* out = rgb.data_ptr<uint8_t>();
+    const uint8_t* u = planes.data() + pixels;
+    const uint8_t* v = u + chroma_w * chroma_h;
+    for (int64_t row = 0; row < H; ++row) {
+      for (int64_t col = 0; col < W; ++col) {
+        const int64_t c = header.chroma_420 ? (row / 2) * chroma_w + col / 2 : row * W + col;
+        yuv_to_rgb(planes[static_cast<size_t>(row * W + col)], u[c], v[c], out + 3 * (row * W + col));
+      }
+    }
+    frames.push_back(rgb);
+  }
+  if (frames.empty()) fail(ErrorKind::Io, "{} holds no frames", path.string());
+  Clip clip;
+  clip.frames = torch::stack(frames);
+  clip.fps = header.fps;
+  if (std::filesystem::exists(y4m_sidecar_path(path))) clip.metadata = read_y4m_sidecar(path);
+  return clip;
+}
+
+}  // namespace blade::media
