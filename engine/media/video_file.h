@@ -47,9 +47,10 @@ std::map<std::string, std::string> read_mp4_metadata(const std::filesystem::path
 void write_y4m(const std::filesystem::path& path, const Clip& clip, const CancelToken* cancel = nullptr,
                const WriteProgress& progress = {});
 
-// Reads a YUV4MPEG2 file without FFmpeg (every build): 4:4:4 as write_y4m writes it, or 4:2:0,
-// BT.601 limited range, with the sidecar's metadata when there is one. Errors (Io, Unsupported for
-// other colour spaces) name the path and, for a broken file, the frame.
+// Reads a YUV4MPEG2 file without FFmpeg (every build): 8-bit 4:4:4 as write_y4m writes it, or 4:2:0,
+// BT.601 limited range, with the sidecar's metadata when there is a readable one (else a warning).
+// Errors (Io; Unsupported for other colour spaces, bit depths and full range) name the path and,
+// for a broken file, the frame. Frames are held twice while the clip is assembled.
 Clip read_y4m(const std::filesystem::path& path);
 
 // The sidecar "<clip>.json" that write_y4m writes beside a .y4m, and its metadata. Errors: Io when

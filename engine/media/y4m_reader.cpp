@@ -1,4 +1,5 @@
 #include "core/error.h"
+#include "core/log.h"
 #include "media/video_file.h"
 
 #include <fmt/format.h>
@@ -47,10 +48,19 @@ Y4mHeader parse_header(const std::filesystem::path& path, const std::string& lin
   if (header.width < 1 || header.height < 1 || !(header.fps > 0.0)) {
     fail(ErrorKind::Io, "{}: the header '{}' lacks a size or frame rate", path.string(), line);
   }
-  if (colourspace.rfind("420", 0) == 0) {
+  constexpr int64_t kLargestSide = 1 << 15;
+  if (header.width > kLargestSide || header.height > kLargestSide) {
+    fail(ErrorKind::Io, "{}: frames of {}x{} are larger than {} on a side", path.string(), header.width,
+         header.height, kLargestSide);
+  }
+  if (colourspace == "420" || colourspace == "420jpeg" || colourspace == "420mpeg2" || colourspace == "420paldv") {
     header.chroma_420 = true;
-  } else if (colourspace.rfind("444", 0) != 0 || colourspace == "444alpha") {
-    fail(ErrorKind::Unsupported, "{}: colour space C{} is not read (4:4:4 and 4:2:0 are)", path.string(), colourspace);
+  } else if (colourspace != "444") {
+    fail(ErrorKind::Unsupported, "{}: colour space C{} is not read (8-bit 4:4:4 and 4:2:0 are)", path.string(),
+         colourspace);
+  }
+  if (line.find("XCOLORRANGE=FULL") != std::string::npos) {
+    fail(ErrorKind::Unsupported, "{}: full-range YUV is not read (limited range is)", path.string());
   }
   return header;
 }
@@ -72,12 +82,25 @@ void yuv_to_rgb(uint8_t y, uint8_t u, uint8_t v, uint8_t* rgb) {
 Clip read_y4m(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(ErrorKind::Io, "cannot open {}", path.string());
+  const std::string magic = "YUV4MPEG2 ";
+  std::string start(magic.size(), '\0');
+  if (!in.read(start.data(), static_cast<std::streamsize>(start.size())) || start != magic) {
+    fail(ErrorKind::Io, "{} is not a YUV4MPEG2 file", path.string());
+  }
   std::string line;
-  if (!std::getline(in, line)) fail(ErrorKind::Io, "{} is empty", path.string());
-  const Y4mHeader header = parse_header(path, line);
+  std::getline(in, line);
+  if (line.size() > 1024) fail(ErrorKind::Io, "{}: the header line is longer than 1 KiB", path.string());
+  const Y4mHeader header = parse_header(path, magic + line);
   const int64_t W = header.width, H = header.height, pixels = W * H;
   const int64_t chroma_w = header.chroma_420 ? (W + 1) / 2 : W, chroma_h = header.chroma_420 ? (H + 1) / 2 : H;
-  std::vector<uint8_t> planes(static_cast<size_t>(pixels + 2 * chroma_w * chroma_h));
+  const int64_t frame_bytes = pixels + 2 * chroma_w * chroma_h;
+  std::error_code error;
+  const auto file_size = std::filesystem::file_size(path, error);
+  if (!error && static_cast<uintmax_t>(frame_bytes) > file_size) {
+    fail(ErrorKind::Io, "{}: a {}x{} frame needs {} bytes, the file has {}", path.string(), W, H, frame_bytes,
+         file_size);
+  }
+  std::vector<uint8_t> planes(static_cast<size_t>(frame_bytes));
   std::vector<torch::Tensor> frames;
   while (std::getline(in, line)) {
     if (line.rfind("FRAME", 0) != 0) {
@@ -102,7 +125,15 @@ Clip read_y4m(const std::filesystem::path& path) {
   Clip clip;
   clip.frames = torch::stack(frames);
   clip.fps = header.fps;
-  if (std::filesystem::exists(y4m_sidecar_path(path))) clip.metadata = read_y4m_sidecar(path);
+  // A broken sidecar does not make the frames unreadable: callers that need the settings read the
+  // sidecar themselves (read_y4m_sidecar) and get its error.
+  if (std::filesystem::exists(y4m_sidecar_path(path), error)) {
+    try {
+      clip.metadata = read_y4m_sidecar(path);
+    } catch (const Error& e) {
+      blade::log::get("media")->warn("{}; the clip is read without its settings", e.what());
+    }
+  }
   return clip;
 }
 

@@ -120,8 +120,10 @@ TeacherTrainer::TeacherTrainer(TeacherTrainOptions options, ClipSource& source, 
   }
   std::error_code error;
   const bool new_out_dir = !fs::exists(options_.out_dir, error);
-  fs::create_directories(options_.out_dir, error);
   const fs::path tokenizer_model = options_.out_dir / "tokenizer" / "spiece.model";
+  const bool new_tokenizer_dir = !fs::exists(tokenizer_model.parent_path(), error);
+  const bool new_tokenizer = !fs::exists(tokenizer_model, error);
+  fs::create_directories(options_.out_dir, error);
 
   if (!resume && init) {
     fs::create_directories(tokenizer_model.parent_path(), error);
@@ -144,8 +146,12 @@ TeacherTrainer::TeacherTrainer(TeacherTrainOptions options, ClipSource& source, 
   try {
     build_models(tokenizer_model);
   } catch (...) {
-    if (!resume) {  // a refused new run leaves nothing behind
-      remove_tree(tokenizer_model.parent_path());
+    if (!resume) {  // a refused new run leaves nothing of its own behind
+      if (new_tokenizer_dir) {
+        remove_tree(tokenizer_model.parent_path());
+      } else if (new_tokenizer) {
+        fs::remove(tokenizer_model, error);
+      }
       if (new_out_dir) fs::remove(options_.out_dir, error);  // only while empty
     }
     throw;

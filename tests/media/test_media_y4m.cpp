@@ -135,25 +135,37 @@ class TestMediaY4m : public QObject {
     QVERIFY(largest <= 3);
     QVERIFY(from_ffmpeg <= 3);
 
-    // 4:2:0, one flat colour: Y 81, Cb 90, Cr 240 is pure red in BT.601 limited range.
+    // 4:2:0 at an odd size (5x3: chroma 3x2): the top-left chroma sample is red (Y 81, Cb 90,
+    // Cr 240 in BT.601 limited range), the others neutral, so the red pixels show the chroma index.
     const fs::path other = fs::path(dir.path().toStdString()) / "other.y4m";
     {
       std::ofstream out(other, std::ios::binary);
-      out << "YUV4MPEG2 W6 H4 F25:1 Ip C420jpeg\n";
+      out << "YUV4MPEG2 W5 H3 F25:1 Ip C420jpeg\n";
       for (int f = 0; f < 2; ++f) {
-        out << "FRAME\n" << std::string(24, static_cast<char>(81)) << std::string(6, static_cast<char>(90))
-            << std::string(6, static_cast<char>(240));
+        out << "FRAME\n" << std::string(15, static_cast<char>(81)) << static_cast<char>(90)
+            << std::string(5, static_cast<char>(128)) << static_cast<char>(240) << std::string(5, static_cast<char>(128));
       }
     }
     const blade::Clip red = blade::media::read_y4m(other);
-    QCOMPARE(red.frames.sizes().vec(), (std::vector<int64_t>{2, 4, 6, 3}));
+    QCOMPARE(red.frames.sizes().vec(), (std::vector<int64_t>{2, 3, 5, 3}));
     QVERIFY(red.metadata.empty());
-    const auto expected = torch::tensor({255, 0, 0}, torch::kInt32);
+    auto expected = torch::full({2, 3, 5, 3}, 76, torch::kInt32);  // Y 81 without chroma: grey 75.7
+    expected.slice(1, 0, 2).slice(2, 0, 2).copy_(torch::tensor({255, 0, 0}, torch::kInt32).expand({2, 2, 2, 3}));
     QVERIFY((as_int(red.frames) - expected).abs().max().item<int>() <= 1);
+
+    for (const auto& [name, header] : std::vector<std::pair<std::string, std::string>>{
+             {"deep.y4m", "YUV4MPEG2 W4 H4 F25:1 C420p10\n"}, {"full.y4m", "YUV4MPEG2 W4 H4 F25:1 C444 XCOLORRANGE=FULL\n"}}) {
+      const fs::path unsupported = fs::path(dir.path().toStdString()) / name;
+      std::ofstream(unsupported, std::ios::binary) << header << "FRAME\n" << std::string(96, '\x80');
+      const Caught error = caught([&] { blade::media::read_y4m(unsupported); });
+      QVERIFY(error.thrown);
+      QCOMPARE(error.kind, ErrorKind::Unsupported);
+    }
 
     const std::string whole = read_bytes(path);
     for (const auto& [name, bytes] : std::vector<std::pair<std::string, std::string>>{
-             {"cut.y4m", whole.substr(0, whole.size() - 10)}, {"text.y4m", "hello\n"}, {"empty.y4m", ""}}) {
+             {"cut.y4m", whole.substr(0, whole.size() - 10)}, {"text.y4m", "hello\n"}, {"empty.y4m", ""},
+             {"huge.y4m", "YUV4MPEG2 W30000 H30000 F25:1 C444\nFRAME\n"}}) {
       const fs::path broken = fs::path(dir.path().toStdString()) / name;
       std::ofstream(broken, std::ios::binary) << bytes;
       const Caught error = caught([&] { blade::media::read_y4m(broken); });

@@ -146,6 +146,17 @@ class TestTrainTeacher : public QObject {
       longest = std::max<int64_t>(longest, static_cast<int64_t>(tokenizer.encode(prompt, 1 << 20).size()));
     }
     QCOMPARE(longest, needed);
+
+    // Into a folder that already holds a tokenizer/ of something else, only the run's own file goes.
+    QTemporaryDir other_dir;
+    const std::filesystem::path keep = std::filesystem::path(other_dir.path().toStdString()) / "tokenizer" / "notes.txt";
+    std::filesystem::create_directories(keep.parent_path());
+    std::ofstream(keep) << "kept";
+    options.out_dir = other_dir.path().toStdString();
+    options.model.text_len = 4;
+    QVERIFY(test::throws_error([&] { train::TeacherTrainer(options, source, false); }, ErrorKind::InvalidArgument));
+    QVERIFY(std::filesystem::exists(keep));
+    QVERIFY(!std::filesystem::exists(keep.parent_path() / "spiece.model"));
   }
 };
 
