@@ -73,7 +73,7 @@ json describe_model_folder(const pipeline::ModelFolder& folder) {
 
 json describe_path(const fs::path& path) {
   if (!fs::exists(path)) fail(ErrorKind::Io, "'{}' does not exist", path.string());
-  if (path.extension() == ".y4m") {
+  if (media::is_y4m_path(path)) {
     if (!fs::exists(media::y4m_sidecar_path(path))) {
       fail(ErrorKind::Io, "'{}' is a Y4M clip, which holds no generation settings, and its sidecar {} is missing",
            path.string(), media::y4m_sidecar_path(path).string());

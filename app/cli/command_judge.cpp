@@ -6,34 +6,18 @@
 #include "core/error.h"
 #include "eval/judge.h"
 #include "eval/judge_report.h"
+#include "eval/model_eval/clip_scores.h"
 #include "media/video_file.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
-#include <cctype>
 #include <filesystem>
 
 namespace blade::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool is_y4m(const fs::path& clip) {
-  std::string extension = clip.extension().string();
-  std::transform(extension.begin(), extension.end(), extension.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return extension == ".y4m";
-}
-
-std::map<std::string, std::string> clip_settings(const fs::path& clip) {
-  if (is_y4m(clip)) {
-    if (!fs::exists(media::y4m_sidecar_path(clip))) return {};
-    return media::read_y4m_sidecar(clip);
-  }
-  return media::read_mp4_metadata(clip);
-}
 
 void print_human(const fs::path& clip, const std::string& prompt, const nlohmann::json& report) {
   fmt::print("clip        {}\nprompt      {}\n", clip.string(), prompt);
@@ -66,24 +50,17 @@ int run_judge(const std::vector<std::string>& argv) {
   }
   const fs::path clip_path = args.positional().front();
   if (!fs::exists(clip_path)) fail(ErrorKind::Io, "'{}' does not exist", clip_path.string());
-  if (!is_y4m(clip_path) && !media::have_mp4()) {
-    fail(ErrorKind::Unsupported, "this build of blade has no FFmpeg and cannot read '{}' (.y4m clips it can)",
-         clip_path.string());
-  }
   std::string prompt = args.value_or("prompt", "");
   if (args.value("prompt") && prompt.empty()) fail(ErrorKind::InvalidArgument, "--prompt is empty");
   if (prompt.empty()) {
-    const auto settings = clip_settings(clip_path);
+    const auto settings = media::read_clip_metadata(clip_path);
     const auto found = settings.find("blade.prompt");
     if (found == settings.end() || found->second.empty()) {
       fail(ErrorKind::InvalidArgument, "'{}' records no prompt (blade.prompt); pass --prompt TEXT", clip_path.string());
     }
     prompt = found->second;
   }
-  const Clip clip = is_y4m(clip_path) ? media::read_y4m(clip_path) : media::read_mp4(clip_path);
-  // [F, H, W, 3] uint8 -> [3, F, H, W] in [-1, 1], the generator's convention.
-  const auto video = clip.frames.permute({3, 0, 1, 2}).to(torch::kFloat32) / 127.5 - 1.0;
-  const auto report = eval::to_json(eval::judge_prompt(video, prompt));
+  const auto report = eval::to_json(eval::judge_prompt(eval::video_of(media::read_clip(clip_path)), prompt));
   if (args.flag("json")) {
     nlohmann::json out = report;
     out["clip"] = clip_path.string();

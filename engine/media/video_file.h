@@ -58,6 +58,17 @@ Clip read_y4m(const std::filesystem::path& path);
 std::filesystem::path y4m_sidecar_path(const std::filesystem::path& clip);
 std::map<std::string, std::string> read_y4m_sidecar(const std::filesystem::path& clip);
 
+// Whether the path names a .y4m file (extension compared case-insensitively, as write_clip does).
+bool is_y4m_path(const std::filesystem::path& path);
+
+// Chooses the reader by extension: .y4m -> read_y4m (every build), anything else -> read_mp4
+// (Unsupported in a build without FFmpeg).
+Clip read_clip(const std::filesystem::path& path);
+
+// The settings a clip records without decoding it: a .y4m's sidecar (empty when there is none),
+// else read_mp4_metadata.
+std::map<std::string, std::string> read_clip_metadata(const std::filesystem::path& path);
+
 // Chooses the writer by extension, case-insensitively: .mp4 -> write_mp4, .y4m -> write_y4m.
 // InvalidArgument for any other extension and for .mp4 in a build without FFmpeg.
 void write_clip(const std::filesystem::path& path, const Clip& clip, const CancelToken* cancel = nullptr,

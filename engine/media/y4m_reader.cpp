@@ -1,5 +1,6 @@
 #include "core/error.h"
 #include "core/log.h"
+#include "media/bt601.h"
 #include "media/video_file.h"
 
 #include <fmt/format.h>
@@ -65,11 +66,10 @@ Y4mHeader parse_header(const std::filesystem::path& path, const std::string& lin
   return header;
 }
 
-uint8_t to_byte(double value) { return static_cast<uint8_t>(std::clamp(std::lround(value), 0L, 255L)); }
-
 // The inverse of write_y4m's BT.601 limited-range matrix.
 void yuv_to_rgb(uint8_t y, uint8_t u, uint8_t v, uint8_t* rgb) {
-  constexpr double kr = 0.299, kb = 0.114, kg = 1.0 - kr - kb;
+  using bt601::to_byte;
+  constexpr double kr = bt601::kRed, kb = bt601::kBlue, kg = bt601::kGreen;
   const double luma = (y - 16.0) * 255.0 / 219.0;
   const double b = luma + (u - 128.0) * 255.0 / 224.0 * 2.0 * (1.0 - kb);
   const double r = luma + (v - 128.0) * 255.0 / 224.0 * 2.0 * (1.0 - kr);

@@ -3,6 +3,7 @@
 #include "media/atomic_file.h"
 #include "media/clip_checks.h"
 #include "media/frame_rate.h"
+#include "media/bt601.h"
 #include "media/video_file.h"
 
 #include <fmt/format.h>
@@ -53,11 +54,10 @@ class CheckedFile {
   FilePtr file_;
 };
 
-uint8_t to_byte(double value) { return static_cast<uint8_t>(std::clamp(std::lround(value), 0L, 255L)); }
-
 // BT.601 limited range ("studio swing"), the matrix FFmpeg assumes for an untagged Y4M file.
 void rgb_to_yuv444(const uint8_t* rgb, int64_t pixels, uint8_t* y, uint8_t* u, uint8_t* v) {
-  constexpr double kr = 0.299, kb = 0.114, kg = 1.0 - kr - kb;
+  using bt601::to_byte;
+  constexpr double kr = bt601::kRed, kb = bt601::kBlue, kg = bt601::kGreen;
   for (int64_t i = 0; i < pixels; ++i) {
     const double r = rgb[3 * i], g = rgb[3 * i + 1], b = rgb[3 * i + 2];
     const double luma = kr * r + kg * g + kb * b;  // 0..255

@@ -145,6 +145,7 @@ TeacherTrainer::TeacherTrainer(TeacherTrainOptions options, ClipSource& source, 
   }
   try {
     build_models(tokenizer_model);
+    if (!resume) check_prompts_fit(text_->tokenizer());  // a resumed run was checked when it started
   } catch (...) {
     if (!resume) {  // a refused new run leaves nothing of its own behind
       if (new_tokenizer_dir) {
@@ -209,7 +210,6 @@ void TeacherTrainer::build_models(const fs::path& tokenizer_model) {
     fail(ErrorKind::BadWeights, "tokenizer {} has {} pieces, the model config says {}", tokenizer_model.string(),
          tokenizer.vocab_size(), options_.model.text.vocab_size);
   }
-  check_prompts_fit(tokenizer);
   dit_ = models::WanDiT(options_.model.dit);
   text_ = std::make_unique<TrainableTextEncoder>(std::move(tokenizer), models::UMT5Encoder(options_.model.text),
                                                  options_.model.text_len);
