@@ -67,6 +67,7 @@ void print_profile(const OpProfile& profile, int top) {
     const auto& op = profile.ops[i];
     fmt::print("{:>10.2f} {:>5.1f}% {:>7}  {}\n", op.total_ms, 100.0 * op.total_ms / profile.total_ms, op.calls,
                short_op_name(op.name, 110));
+    if (!op.caller.empty()) fmt::print("{:>26}  <- {}\n", "", op.caller);
   }
   fmt::print("{:>10.2f} total over {} kernels\n", profile.total_ms, profile.ops.size());
 }
@@ -77,7 +78,7 @@ int run_bench_pipeline(const std::vector<std::string>& argv) {
   const Arguments args(argv,
                        {"model", "random-weights", "tokenizer", "size", "frames", "sparsity", "student-steps",
                         "dense-steps", "device", "dtype", "seed", "results", "profile-kernels", "profile-top"},
-                       {"json", "offload-text-encoder"});
+                       {"json", "offload-text-encoder", "profile-callers"});
   if (!args.positional().empty()) {
     fail(ErrorKind::InvalidArgument, "unexpected argument '{}' (options start with --)", args.positional().front());
   }
@@ -104,8 +105,8 @@ int run_bench_pipeline(const std::vector<std::string>& argv) {
       fail(ErrorKind::InvalidArgument, "--profile-kernels prints a kernel table instead of the benchmark rows; it "
            "takes neither --json nor --results");
     }
-  } else if (args.value("profile-top")) {
-    fail(ErrorKind::InvalidArgument, "--profile-top goes with --profile-kernels SETTING");
+  } else if (args.value("profile-top") || args.flag("profile-callers")) {
+    fail(ErrorKind::InvalidArgument, "--profile-top and --profile-callers go with --profile-kernels SETTING");
   }
   for (int frames : options.frames) {
     pipeline::GenerationRequest check;
@@ -135,7 +136,8 @@ int run_bench_pipeline(const std::vector<std::string>& argv) {
   if (profiled) {
     fmt::print("kernel time of one '{}' generation, {} frames, on {}\n", profiled->name, options.frames.front(),
                device_name(device));
-    print_profile(pipeline::profile_bench_setting(pipe, options, *profiled, options.frames.front(), &interrupt_token()),
+    print_profile(pipeline::profile_bench_setting(pipe, options, *profiled, options.frames.front(), &interrupt_token(),
+                                                  args.flag("profile-callers")),
                   profile_top);
     return 0;
   }

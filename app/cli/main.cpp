@@ -61,8 +61,10 @@ usage:
       --sparsity S (ASA-GT, default 0.8)   --student-steps N (8)   --dense-steps N (50)
       --device (default cuda)   --dtype (default bf16 on cuda)   --offload-text-encoder
       --tokenizer FILE (random weights; default the bundled model's)   --results FILE.jsonl   --json
-      --profile-kernels SETTING [--profile-top N]   instead of the table: GPU time per kernel of one
-                            generation of SETTING (e.g. asa-gt-8-vae-bf16) at the first --frames
+      --profile-kernels SETTING [--profile-top N] [--profile-callers]   instead of the table: GPU time
+                            per kernel of one generation of SETTING (e.g. asa-gt-8-vae-bf16) at the
+                            first --frames; --profile-callers splits each kernel by the code that
+                            launched it (BLADE scope, ATen operators, input shapes)
   blade info PATH [--json]  what is in a model folder, weights file or clip written by blade
   blade train --out DIR [options]   train the pixel-space teacher (BLADE-mini) on the synthetic world
       --iterations N        total iterations of the run (default 20000)

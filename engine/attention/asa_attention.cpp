@@ -5,6 +5,7 @@
 #include "attention/gilbert.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/profile_scope.h"
 #include "core/tensor_format.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -104,12 +105,18 @@ torch::Tensor AsaAttention::forward(const torch::Tensor& q, const torch::Tensor&
 
   AttentionObserver* const listener = observer();
   const auto probe_start = std::chrono::steady_clock::now();
-  const ProbeResult probe = run_probe(qg.detach(), kg.detach(), settings_, generator_, /*want_mask=*/listener != nullptr);
+  const ProbeResult probe = [&] {
+    BLADE_PROFILE_SCOPE("blade::asa_probe");
+    return run_probe(qg.detach(), kg.detach(), settings_, generator_, /*want_mask=*/listener != nullptr);
+  }();
   const double probe_ms = elapsed_ms(probe_start);
 
   const auto kernel_start = std::chrono::steady_clock::now();
   GlobalTokens global;
-  if (global_tokens_) global = pool_global_tokens(kg, vg, settings_.pool_tokens);
+  if (global_tokens_) {
+    BLADE_PROFILE_SCOPE("blade::asa_pool_global_tokens");
+    global = pool_global_tokens(kg, vg, settings_.pool_tokens);
+  }
   auto result = block_sparse_attention(qg, kg, vg, probe.index, settings_.block_size,
                                        global_tokens_ ? &global : nullptr);
   const double kernel_ms = elapsed_ms(kernel_start);

@@ -1,7 +1,8 @@
 #pragma once
 // Where a piece of work spends its time, per kernel: runs a function under LibTorch's profiler and
 // sums the time of each GPU kernel (or, on the CPU, of each ATen operator) by name. `blade bench
-// pipeline --profile-kernels` prints it for one generation.
+// pipeline --profile-kernels` prints it for one generation; with callers it also says which code
+// launched each kernel (the enclosing `blade::` scope and ATen operators, with input shapes).
 
 #include <c10/core/Device.h>
 
@@ -13,6 +14,7 @@ namespace blade {
 
 struct OpTime {
   std::string name;
+  std::string caller;  // empty unless profiled with callers
   double total_ms = 0.0;
   int64_t calls = 0;
 };
@@ -23,8 +25,11 @@ struct OpProfile {
 };
 
 // device CUDA: every GPU activity (kernels, copies, fills) by name. device CPU: every ATen operator
-// by name, its time including the operators it calls.
-OpProfile profile_ops(const std::function<void()>& work, c10::DeviceType device);
+// by name, its time including the operators it calls. With `by_caller`, one entry per (name, caller):
+// the caller is the innermost enclosing `blade::` scope (core/profile_scope.h), then the ATen
+// operators from the one that code called down to the one that launched the kernel, then that first
+// operator's input shapes, e.g. "blade::self_attention > aten::reshape > aten::clone [1,12,4352,64]".
+OpProfile profile_ops(const std::function<void()>& work, c10::DeviceType device, bool by_caller = false);
 
 // Long C++ template names cut to `width` characters, for a table.
 std::string short_op_name(const std::string& name, size_t width);

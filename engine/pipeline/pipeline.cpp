@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/gpu_memory.h"
 #include "core/log.h"
+#include "core/profile_scope.h"
 #include "core/version.h"
 #include "media/clip_metadata.h"
 #include "sampling/guidance.h"
@@ -114,7 +115,10 @@ torch::Tensor Pipeline::denoise(const GenerationRequest& request, torch::Tensor 
     const double sigma = schedule.sigmas[i];
     torch::Tensor preview;
     if (observer) preview = model_->preview().render(sampling::Sampler::predict_x0(velocity, sigma, latents));
-    latents = sampler->step(velocity, i, latents);
+    {
+      BLADE_PROFILE_SCOPE("blade::sampler_step");
+      latents = sampler->step(velocity, i, latents);
+    }
     if (device.is_cuda()) torch::cuda::synchronize();
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - step_start).count();
     if (step_ms) step_ms->push_back(ms);
@@ -181,9 +185,12 @@ GenerationResult Pipeline::run(const GenerationRequest& request, PipelineObserve
     if (observer) observer->on_stage(Stage::Decoding);
     phase = Clock::now();
     model_->codec().set_bf16_decode(request.vae_dtype == "bf16");
-    auto video = model_->codec().decode(latents, cancel, [observer](int64_t done, int64_t total) {
-      if (observer) observer->on_decode_progress(done, total);
-    });
+    auto video = [&] {
+      BLADE_PROFILE_SCOPE("blade::decode");
+      return model_->codec().decode(latents, cancel, [observer](int64_t done, int64_t total) {
+        if (observer) observer->on_decode_progress(done, total);
+      });
+    }();
     result.clip.frames = video_to_uint8_frames(video);
     result.timings.decoding_s = seconds_since(phase);
     result.decoding_peak_gb = stage_peak_gb();

@@ -124,11 +124,13 @@ std::vector<PipelineBenchRow> bench_pipeline(Pipeline& pipeline, const PipelineB
 }
 
 OpProfile profile_bench_setting(Pipeline& pipeline, const PipelineBenchOptions& options,
-                                const PipelineBenchSetting& setting, int frames, const CancelToken* cancel) {
+                                const PipelineBenchSetting& setting, int frames, const CancelToken* cancel,
+                                bool by_caller) {
   const auto base = base_request(pipeline.model(), options);
   warm_up(pipeline, base, setting, frames, cancel);
   const auto request = setting_request(base, setting, frames);
-  return profile_ops([&] { run_with(pipeline, request, setting, cancel); }, pipeline.model().device().type());
+  return profile_ops([&] { run_with(pipeline, request, setting, cancel); }, pipeline.model().device().type(),
+                     by_caller);
 }
 
 }  // namespace blade::pipeline

@@ -61,8 +61,10 @@ std::vector<PipelineBenchRow> bench_pipeline(Pipeline& pipeline, const PipelineB
                                              const CancelToken* cancel = nullptr);
 
 // One generation of `setting` at `frames` (after a one-step warm-up) under the profiler: GPU time
-// per kernel on CUDA, per ATen operator on the CPU. Shows where a row's seconds go.
+// per kernel on CUDA, per ATen operator on the CPU, and with `by_caller` per launching code too.
+// Shows where a row's seconds go.
 OpProfile profile_bench_setting(Pipeline& pipeline, const PipelineBenchOptions& options,
-                                const PipelineBenchSetting& setting, int frames, const CancelToken* cancel = nullptr);
+                                const PipelineBenchSetting& setting, int frames, const CancelToken* cancel = nullptr,
+                                bool by_caller = false);
 
 }  // namespace blade::pipeline

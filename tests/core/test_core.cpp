@@ -3,6 +3,7 @@
 #include "core/device.h"
 #include "core/error.h"
 #include "core/op_profile.h"
+#include "core/profile_scope.h"
 
 #include <QtTest>
 #include <torch/torch.h>
@@ -39,6 +40,33 @@ class TestCore : public QObject {
     QVERIFY(std::abs(sum - profile.total_ms) <= 1e-9 * std::max(1.0, sum));
     QCOMPARE(blade::short_op_name("abcdefghij", 8), std::string("abcde..."));
     QCOMPARE(blade::short_op_name("abc", 8), std::string("abc"));
+  }
+
+  void op_profile_by_caller_names_the_enclosing_scope_and_operators() {
+    const auto a = torch::randn({64, 32});
+    const auto b = torch::randn({32, 48});
+    const auto profile = blade::profile_ops([&] {
+      {
+        BLADE_PROFILE_SCOPE("blade::test_outer");
+        (void)at::matmul(a, b);
+        (void)at::matmul(a, b);
+      }
+      (void)at::mm(a, b);
+    }, c10::DeviceType::CPU, /*by_caller=*/true);
+    const auto find = [&](const std::string& name, const std::string& caller) {
+      return std::find_if(profile.ops.begin(), profile.ops.end(),
+                          [&](const auto& op) { return op.name == name && op.caller == caller; });
+    };
+    // The mm inside matmul is found through matmul, under the scope, with matmul's input shapes.
+    const auto scoped = find("aten::mm", "blade::test_outer > aten::matmul > aten::mm [64,32] [32,48]");
+    QVERIFY2(scoped != profile.ops.end(), "no aten::mm entry under blade::test_outer > aten::matmul");
+    QCOMPARE(scoped->calls, int64_t{2});
+    const auto bare = find("aten::mm", "(no blade scope) > aten::mm [64,32] [32,48]");
+    QVERIFY2(bare != profile.ops.end(), "no aten::mm entry outside the scope");
+    QCOMPARE(bare->calls, int64_t{1});
+    // Without callers the same work is one entry per name.
+    const auto plain = blade::profile_ops([&] { (void)at::matmul(a, b); }, c10::DeviceType::CPU);
+    for (const auto& op : plain.ops) QVERIFY(op.caller.empty());
   }
 
   void op_profile_stops_the_profiler_when_the_work_throws() {

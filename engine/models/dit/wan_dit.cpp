@@ -2,6 +2,7 @@
 
 #include "core/device.h"
 #include "core/error.h"
+#include "core/profile_scope.h"
 #include "core/tensor_format.h"
 #include "models/dit/wan_dit_fused.h"
 #include "models/dit/wan_rope.h"
@@ -101,6 +102,7 @@ torch::Tensor WanDiTImpl::forward(const torch::Tensor& latents, const torch::Ten
   const std::array<int64_t, 3> grid{latents.size(2) / p[0], latents.size(3) / p[1], latents.size(4) / p[2]};
   const int64_t tokens = grid[0] * grid[1] * grid[2];
   try {
+    BLADE_PROFILE_SCOPE("blade::dit");
     const auto device = head_modulation_.device();
     auto x = patch_embedding_->forward(latents.to(device));
     const auto conditions =
@@ -114,6 +116,7 @@ torch::Tensor WanDiTImpl::forward(const torch::Tensor& latents, const torch::Ten
     // output in every layer.
     if (ordered) x = x.index_select(1, layout.order);
     for (size_t i = 0; i < blocks_.size(); ++i) {
+      BLADE_PROFILE_SCOPE("blade::dit_block");
       const attention::AttentionCallInfo info{.layer = static_cast<int>(i), .step = step_index, .grid = grid,
                                               .tokens_in_backend_order = ordered};
       x = blocks_[i]->forward(x, conditions.time_modulation, conditions.context, rope, self_attention, info,

@@ -1,5 +1,6 @@
 #include "models/dit/wan_dit_blocks.h"
 
+#include "core/profile_scope.h"
 #include "models/dit/wan_dit_fused.h"
 
 #include <torch/torch.h>
@@ -82,12 +83,19 @@ torch::Tensor WanBlockImpl::forward(torch::Tensor x, const torch::Tensor& time_m
 
   const auto dtype = attn1_->compute_dtype();
   const auto attn_in = modulated_norm(x, part(0), part(1), eps_, dtype);
-  x = residual_add(x, attn1_->self_attention(attn_in, rope_factors, backend, info, heads_contiguous), part(2));
+  {
+    BLADE_PROFILE_SCOPE("blade::self_attention");
+    x = residual_add(x, attn1_->self_attention(attn_in, rope_factors, backend, info, heads_contiguous), part(2));
+  }
 
   const auto cross_in = affine_norm(x, cross_norm_->weight(), cross_norm_->bias(), eps_, dtype);
-  x = residual_add(x, attn2_->cross_attention(cross_in, context), torch::Tensor());
+  {
+    BLADE_PROFILE_SCOPE("blade::cross_attention");
+    x = residual_add(x, attn2_->cross_attention(cross_in, context), torch::Tensor());
+  }
 
   const auto ffn_in = modulated_norm(x, part(3), part(4), eps_, dtype);
+  BLADE_PROFILE_SCOPE("blade::feed_forward");
   return residual_add(x, ffn_->forward(ffn_in), part(5));
 }
 
