@@ -130,13 +130,16 @@ OpProfile profile_ops(const std::function<void()>& work, c10::DeviceType device,
     const auto& event = events[i];
     if (event.deviceType() != device) continue;
     if (device == c10::DeviceType::CPU && !starts_with(event.name(), "aten::")) continue;
+    // A blade:: scope also shows on the GPU's timeline as an annotation spanning its kernels: counting
+    // it would count those kernels twice.
+    if (starts_with(event.name(), "blade::")) continue;
     std::string caller;
     if (calls) {
       if (device == c10::DeviceType::CPU) {
         caller = calls->caller_label(events, i);
       } else {
         const size_t launcher = calls->launcher_of(event);
-        caller = launcher == CallTree::kNone ? "(not linked to an operator)" : calls->caller_label(events, launcher);
+        caller = launcher == CallTree::kNone ? "(launched outside an ATen operator)" : calls->caller_label(events, launcher);
       }
     }
     auto& entry = by_key[{event.name(), caller}];
