@@ -2,8 +2,6 @@
 
 #include "eval/connected_components.h"
 
-#include <torch/nn/functional/pooling.h>
-
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -17,43 +15,32 @@ double median_of(std::vector<double>& values) {
   return *middle;
 }
 
-// [F, H, W]: each pixel's RGB distance to the box of background colours within `tolerance` frame
-// units of it (0: to the background pixel at the same place). background [C, H, W] is shifted by
-// each frame's cast [C, F]; a window's extremes move with the cast, so they are found once.
+// [F, H, W]: each pixel's RGB distance to the background at its place, and where tone_range [3, 2]
+// is given the smaller of that and its distance to the box of those colours. Both are shifted by
+// each frame's cast [C, F].
 torch::Tensor distance_to_background(const torch::Tensor& frames, const torch::Tensor& background,
-                                     const torch::Tensor& cast, double tolerance) {
-  const int64_t C = frames.size(0), F = frames.size(1), H = frames.size(2), W = frames.size(3);
+                                     const torch::Tensor& cast, const torch::Tensor& tone_range) {
+  const int64_t C = frames.size(0), F = frames.size(1);
   const torch::Tensor per_frame = cast.view({C, F, 1, 1});
-  const auto radius = static_cast<int64_t>(std::lround(tolerance * static_cast<double>(std::min(H, W))));
-  if (radius <= 0) return (frames - (background.unsqueeze(1) + per_frame)).square().sum(0).sqrt();
-  namespace nnf = torch::nn::functional;
-  // A square window's maximum, one axis at a time.
-  auto window_max = [&](const torch::Tensor& planes) {
-    const auto rows = nnf::MaxPool2dFuncOptions({1, 2 * radius + 1}).stride(1).padding({0, radius});
-    const auto columns = nnf::MaxPool2dFuncOptions({2 * radius + 1, 1}).stride(1).padding({radius, 0});
-    return nnf::max_pool2d(nnf::max_pool2d(planes, rows), columns);
-  };
-  // Within `radius` of the frame's edge the window would also reach pattern outside the frame,
-  // which the image does not hold: there the box is the plane's whole range.
-  auto border = torch::ones({1, H, W}, torch::TensorOptions().dtype(torch::kBool));
-  if (H > 2 * radius && W > 2 * radius) border.slice(1, radius, H - radius).slice(2, radius, W - radius).fill_(false);
-  border = border.to(background.device());
-  const torch::Tensor high = torch::where(border, background.amax({1, 2}, /*keepdim=*/true), window_max(background));
-  const torch::Tensor low = torch::where(border, background.amin({1, 2}, /*keepdim=*/true), -window_max(-background));
-  return (frames - torch::clamp(frames, low.unsqueeze(1) + per_frame, high.unsqueeze(1) + per_frame))
-      .square().sum(0).sqrt();
+  const torch::Tensor at_place = (frames - (background.unsqueeze(1) + per_frame)).square().sum(0).sqrt();
+  if (!tone_range.defined()) return at_place;
+  const torch::Tensor range = tone_range.to(frames.device(), frames.scalar_type());
+  const torch::Tensor low = range.select(1, 0).view({C, 1, 1, 1}) + per_frame;
+  const torch::Tensor high = range.select(1, 1).view({C, 1, 1, 1}) + per_frame;
+  const torch::Tensor to_tones = (frames - torch::clamp(frames, low, high)).square().sum(0).sqrt();
+  return torch::minimum(at_place, to_tones);
 }
 
 }  // namespace
 
 std::vector<Blob> find_blobs(const torch::Tensor& frames, const torch::Tensor& background,
-                             const SegmentationSettings& settings) {
+                             const SegmentationSettings& settings, const torch::Tensor& tone_range) {
   const int64_t F = frames.size(1), H = frames.size(2), W = frames.size(3);
   const int64_t min_pixels = settings.min_pixels > 0 ? settings.min_pixels : std::max<int64_t>(4, H * W / 2000);
   const int64_t max_pixels = static_cast<int64_t>(settings.max_area_fraction * static_cast<double>(H * W));
   const torch::Tensor cast = std::get<0>((frames - background.unsqueeze(1)).flatten(2).median(2));  // [3, F]
   const torch::Tensor frame_background = (background.unsqueeze(1) + cast.view({3, F, 1, 1})).contiguous();
-  const torch::Tensor distance = distance_to_background(frames, background, cast, settings.pattern_tolerance);
+  const torch::Tensor distance = distance_to_background(frames, background, cast, tone_range);
   const torch::Tensor mask = (distance > settings.foreground_threshold).to(torch::kUInt8).contiguous();
   const auto pixel = frames.accessor<float, 4>();
   const auto back = frame_background.accessor<float, 4>();

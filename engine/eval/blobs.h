@@ -15,11 +15,6 @@ struct SegmentationSettings {
   double foreground_threshold = 0.12;  // RGB distance from the background, display units
   int64_t min_pixels = 0;              // smaller components are noise; 0: max(4, H*W/2000)
   double max_area_fraction = 0.3;      // larger components are not objects (the world's biggest is ~0.13)
-  // Frame units: a pixel is foreground only if it is far from every background colour within this
-  // distance (per channel, the box of their minimum and maximum), so a pattern drawn a little off
-  // or softer than its template does not become objects. The judge aligns the template to the
-  // pattern first (within an eighth of its period) and uses this only on stripes and checks.
-  double pattern_tolerance = 0.03;
 };
 
 struct Blob {
@@ -36,9 +31,12 @@ struct Blob {
 // frames: [3, F, H, W] in [0, 1]; background: [3, H, W] in [0, 1]. Each frame is compared with the
 // background shifted by that frame's colour cast (per-channel median difference), so a global
 // brightness flicker does not turn the whole frame into foreground; it must also be farther than the
-// foreground threshold from the range of background colours within pattern_tolerance (per channel,
-// the box spanned by their minimum and maximum). Blobs of all frames, in frame order.
+// foreground threshold from `tone_range` where given ([3, 2]: per channel low, high; the judge gives
+// the box of the background tone's pattern colours, world::pattern_tone_range), so a pattern drawn
+// off its template, distorted or in place of a plain background does not become objects. Safe
+// because every object colour of the world lies far outside those boxes (test:
+// every_object_colour_stands_out_of_every_pattern). Blobs of all frames, in frame order.
 std::vector<Blob> find_blobs(const torch::Tensor& frames, const torch::Tensor& background,
-                             const SegmentationSettings& settings = {});
+                             const SegmentationSettings& settings = {}, const torch::Tensor& tone_range = {});
 
 }  // namespace blade::eval

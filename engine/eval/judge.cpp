@@ -127,10 +127,11 @@ Judgement judge_clip(const torch::Tensor& video, const world::SceneAttributes& e
   judgement.background = background.background;
   judgement.background_fit_error = background.fit_error;
 
-  SegmentationSettings segmentation = settings.segmentation;
-  if (world::pattern_period(background.background.kind) <= 0.0) segmentation.pattern_tolerance = 0.0;
-  const std::vector<Track> tracks =
-      link_blobs(find_blobs(frames, background.image, segmentation), F, settings.min_track_presence);
+  // Any blend of the background tone's pattern colours counts as background wherever it is drawn:
+  // models draw patterns off their place, distorted, or where the prompt asked for a plain one.
+  const torch::Tensor tone_range = world::pattern_tone_range(background.background.tone);
+  const std::vector<Track> tracks = link_blobs(find_blobs(frames, background.image, settings.segmentation, tone_range),
+                                               F, settings.min_track_presence);
   for (const auto& track : tracks) judgement.objects.push_back(describe_track(track, F, H, W));
 
   judgement.scores = score(expected, judgement);

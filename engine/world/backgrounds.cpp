@@ -52,6 +52,14 @@ torch::Tensor render_background_shifted(const Background& background, int64_t he
   return (base + offset.unsqueeze(0)).clamp(0, 1).contiguous();
 }
 
+torch::Tensor pattern_tone_range(Tone tone) {
+  const Rgb c = rgb(tone);
+  const auto centre = torch::tensor({c[0], c[1], c[2]}, torch::kFloat32).view({3, 1});
+  // soft_square reaches 1 / tanh(k) where the checker's wave exceeds 1.
+  const double swing = kPatternSwing / std::tanh(kEdgeSharpness);
+  return torch::cat({centre - swing, centre + swing}, 1).clamp(0, 1);
+}
+
 double pattern_period(BackgroundKind kind) {
   switch (kind) {
     case BackgroundKind::Stripes: return kStripePeriod;

@@ -17,6 +17,10 @@ torch::Tensor render_background(const Background& background, int64_t height, in
 torch::Tensor render_background_shifted(const Background& background, int64_t height, int64_t width, double dy,
                                         double dx, const torch::TensorOptions& options = torch::kFloat32);
 
+// The box (per channel, lowest to highest) of the colours a stripe or check pattern of this tone
+// takes, edges included: tone -+ the pattern's swing. [3, 2] float32: low, high.
+torch::Tensor pattern_tone_range(Tone tone);
+
 // How far the pattern repeats along x, in frame units (the shorter side is 1): 0 for solid and
 // gradient. Stripes repeat along x + y, checks along x and y.
 double pattern_period(BackgroundKind kind);

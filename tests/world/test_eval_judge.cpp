@@ -256,6 +256,40 @@ class TestEvalJudge : public QObject {
     }
   }
 
+  // What a model draws: the pattern's two tones as a maze of cells of another size, edges softened
+  // (the bundled teacher on "a sandy checkered floor"). The objects alone must be found.
+  void a_distorted_pattern_adds_no_objects() {
+    const world::ClipFormat format{17, 64, 64};
+    Tally tally;
+    torch::manual_seed(11);
+    for (uint64_t seed = 0, found = 0; found < 24; ++seed) {
+      const Scene scene = world::sample_scene(seed + 5000, seed % 4 ? Split::Train : Split::HeldOut);
+      const auto& background = scene.attributes.background;
+      if (background.kind != world::BackgroundKind::Checker && background.kind != world::BackgroundKind::Stripes) continue;
+      ++found;
+      const auto unit = (world::render_scene(scene, format) + 1) / 2;
+      const auto place = world::render_background(background, format.height, format.width, unit.options());
+      const int64_t cell = 3 + static_cast<int64_t>(found % 5);
+      const int64_t rows = (format.height + cell - 1) / cell, columns = (format.width + cell - 1) / cell;
+      auto dark = torch::rand({1, 1, rows, columns}).lt(0.5).to(torch::kFloat32);
+      dark = dark.repeat_interleave(cell, 2).repeat_interleave(cell, 3).slice(2, 0, format.height).slice(3, 0, format.width);
+      dark = torch::avg_pool2d(torch::nn::functional::pad(dark, torch::nn::functional::PadFuncOptions({1, 1, 1, 1})
+                                                                     .mode(torch::kReplicate)),
+                               3, 1);  // soft edges: blends of the two tones
+      const auto low = place.amin({1, 2}, true), high = place.amax({1, 2}, true);
+      const auto maze = low + (high - low) * (1 - dark[0]);  // [3, H, W]
+      const auto uncovered = ((unit - place.unsqueeze(1)).abs().amax(0, /*keepdim=*/true) < 1e-4).expand_as(unit);
+      const auto video = torch::where(uncovered, maze.unsqueeze(1).expand_as(unit), unit) * 2 - 1;
+      const auto judgement = eval::judge_clip(video, scene.attributes);
+      QVERIFY2(judgement.objects.size() == scene.attributes.objects.size(),
+               qPrintable(QStringLiteral("scene %1: %2 objects found, %3 drawn")
+                              .arg(seed + 5000).arg(judgement.objects.size()).arg(scene.attributes.objects.size())));
+      tally.add(judgement);
+    }
+    tally.print("objects over a distorted pattern");
+    for (double sum : {tally.colour, tally.shape, tally.size, tally.motion, tally.count}) QVERIFY(tally.mean(sum) >= 0.97);
+  }
+
   void prompts_are_judged_through_the_parser() {
     world::SamplerSettings settings;
     settings.two_object_probability = 0.0;

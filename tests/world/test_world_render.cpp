@@ -79,6 +79,34 @@ class TestWorldRender : public QObject {
     QVERIFY(closest_palette > 20);
   }
 
+  // The judge treats any blend of a tone's pattern colours as background wherever it is drawn
+  // (eval/blobs.h), which is only safe while every object colour lies well outside that box; the box
+  // must hold every pattern's colours.
+  void every_object_colour_stands_out_of_every_pattern() {
+    constexpr double kForegroundThreshold = 0.12;  // eval::SegmentationSettings
+    double closest = 1e9;
+    for (Tone tone : kTones) {
+      const auto range = pattern_tone_range(tone).to(torch::kFloat64);
+      const auto low = range.select(1, 0), high = range.select(1, 1);
+      for (BackgroundKind kind : {BackgroundKind::Stripes, BackgroundKind::Checker}) {
+        const auto pixels = render_background({kind, tone}, 64, 64, torch::kFloat64).reshape({3, -1});
+        const bool inside = pixels.ge(low.view({3, 1}) - 1e-6).all().item<bool>() &&
+                            pixels.le(high.view({3, 1}) + 1e-6).all().item<bool>();
+        const double low_gap = (std::get<0>(pixels.min(1)) - low).abs().max().item<double>();
+        const double high_gap = (std::get<0>(pixels.max(1)) - high).abs().max().item<double>();
+        QVERIFY(inside);
+        QVERIFY(low_gap < 0.02 && high_gap < 0.02);
+      }
+      for (Colour colour : kColours) {
+        const Rgb c = rgb(colour);
+        const auto target = torch::tensor({c[0], c[1], c[2]}, torch::kFloat64);
+        closest = std::min(closest, (target - torch::clamp(target, low, high)).norm().item<double>());
+      }
+    }
+    qInfo("closest object colour to the tone box of a pattern: RGB %.3f", closest);
+    QVERIFY(closest > 1.5 * kForegroundThreshold);
+  }
+
   void backgrounds_differ_from_each_other() {
     for (BackgroundKind a : kBackgroundKinds)
       for (BackgroundKind b : kBackgroundKinds) {
