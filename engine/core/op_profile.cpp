@@ -36,7 +36,8 @@ class CallTree {
       // Outer events first where two start together: they end later.
       std::sort(ids.begin(), ids.end(), [&](size_t a, size_t b) {
         if (events[a].startNs() != events[b].startNs()) return events[a].startNs() < events[b].startNs();
-        return events[a].endNs() > events[b].endNs();
+        if (events[a].endNs() != events[b].endNs()) return events[a].endNs() > events[b].endNs();
+        return starts_with(events[a].name(), "blade::") && !starts_with(events[b].name(), "blade::");
       });
       std::vector<size_t> open;
       for (const size_t id : ids) {
@@ -123,6 +124,13 @@ OpProfile profile_ops(const std::function<void()>& work, c10::DeviceType device,
   result = profiler::disableProfiler();
 
   const auto& events = result->events();
+  // A blade:: scope also shows on the GPU's timeline, as an annotation spanning its kernels: counting
+  // it would count those kernels twice. Matched by the scopes' own names, since BLADE's kernels'
+  // names start with blade:: too.
+  std::set<std::string> scope_names;
+  for (const auto& event : events) {
+    if (event.deviceType() == c10::DeviceType::CPU && starts_with(event.name(), "blade::")) scope_names.insert(event.name());
+  }
   std::unique_ptr<CallTree> calls;
   if (by_caller) calls = std::make_unique<CallTree>(events);
   std::map<std::pair<std::string, std::string>, OpTime> by_key;
@@ -130,9 +138,7 @@ OpProfile profile_ops(const std::function<void()>& work, c10::DeviceType device,
     const auto& event = events[i];
     if (event.deviceType() != device) continue;
     if (device == c10::DeviceType::CPU && !starts_with(event.name(), "aten::")) continue;
-    // A blade:: scope also shows on the GPU's timeline as an annotation spanning its kernels: counting
-    // it would count those kernels twice.
-    if (starts_with(event.name(), "blade::")) continue;
+    if (device != c10::DeviceType::CPU && scope_names.count(event.name()) > 0) continue;
     std::string caller;
     if (calls) {
       if (device == c10::DeviceType::CPU) {

@@ -64,6 +64,7 @@ BackgroundEstimate estimate_background(const torch::Tensor& frames) {
   }
   const torch::Tensor cast = std::get<0>((median - best_template).flatten(1).median(1)).view({3, 1, 1});
   best.image = (best_template + cast).clamp(0, 1).contiguous();
+  best.cast = cast.view({3});
   return best;
 }
 

@@ -14,6 +14,7 @@ namespace blade::eval {
 struct BackgroundEstimate {
   world::Background background;
   torch::Tensor image;         // [3, H, W] in [0, 1]: the template at its best offset, plus the clip's colour cast
+  torch::Tensor cast;          // [3]: that colour cast (per channel, the median difference from the template)
   double fit_error = 0.0;      // trimmed mean absolute error per channel of the chosen template
   double runner_up_error = 0.0;
 };

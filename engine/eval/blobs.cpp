@@ -15,32 +15,36 @@ double median_of(std::vector<double>& values) {
   return *middle;
 }
 
-// [F, H, W]: each pixel's RGB distance to the background at its place, and where tone_range [3, 2]
-// is given the smaller of that and its distance to the box of those colours. Both are shifted by
-// each frame's cast [C, F].
+// [F, H, W]: each pixel's RGB distance to the background at its place, and where tone_segment
+// [3, 2] is given the smaller of that and its distance to the segment between those two colours.
+// Both are shifted by each frame's cast [C, F].
 torch::Tensor distance_to_background(const torch::Tensor& frames, const torch::Tensor& background,
-                                     const torch::Tensor& cast, const torch::Tensor& tone_range) {
+                                     const torch::Tensor& cast, const torch::Tensor& tone_segment) {
   const int64_t C = frames.size(0), F = frames.size(1);
   const torch::Tensor per_frame = cast.view({C, F, 1, 1});
   const torch::Tensor at_place = (frames - (background.unsqueeze(1) + per_frame)).square().sum(0).sqrt();
-  if (!tone_range.defined()) return at_place;
-  const torch::Tensor range = tone_range.to(frames.device(), frames.scalar_type());
-  const torch::Tensor low = range.select(1, 0).view({C, 1, 1, 1}) + per_frame;
-  const torch::Tensor high = range.select(1, 1).view({C, 1, 1, 1}) + per_frame;
-  const torch::Tensor to_tones = (frames - torch::clamp(frames, low, high)).square().sum(0).sqrt();
+  if (!tone_segment.defined()) return at_place;
+  const torch::Tensor ends = tone_segment.to(frames.device(), frames.scalar_type());
+  const torch::Tensor start = ends.select(1, 0).view({C, 1, 1, 1}) + per_frame;
+  const torch::Tensor along = (ends.select(1, 1) - ends.select(1, 0)).view({C, 1, 1, 1});
+  const double length_squared = along.square().sum().item<double>();
+  const torch::Tensor offset = frames - start;
+  torch::Tensor nearest = torch::zeros_like(offset);
+  if (length_squared > 0.0) nearest = (offset * along).sum(0, /*keepdim=*/true).div(length_squared).clamp(0, 1) * along;
+  const torch::Tensor to_tones = (offset - nearest).square().sum(0).sqrt();
   return torch::minimum(at_place, to_tones);
 }
 
 }  // namespace
 
 std::vector<Blob> find_blobs(const torch::Tensor& frames, const torch::Tensor& background,
-                             const SegmentationSettings& settings, const torch::Tensor& tone_range) {
+                             const SegmentationSettings& settings, const torch::Tensor& tone_segment) {
   const int64_t F = frames.size(1), H = frames.size(2), W = frames.size(3);
   const int64_t min_pixels = settings.min_pixels > 0 ? settings.min_pixels : std::max<int64_t>(4, H * W / 2000);
   const int64_t max_pixels = static_cast<int64_t>(settings.max_area_fraction * static_cast<double>(H * W));
   const torch::Tensor cast = std::get<0>((frames - background.unsqueeze(1)).flatten(2).median(2));  // [3, F]
   const torch::Tensor frame_background = (background.unsqueeze(1) + cast.view({3, F, 1, 1})).contiguous();
-  const torch::Tensor distance = distance_to_background(frames, background, cast, tone_range);
+  const torch::Tensor distance = distance_to_background(frames, background, cast, tone_segment);
   const torch::Tensor mask = (distance > settings.foreground_threshold).to(torch::kUInt8).contiguous();
   const auto pixel = frames.accessor<float, 4>();
   const auto back = frame_background.accessor<float, 4>();

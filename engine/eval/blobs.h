@@ -31,12 +31,13 @@ struct Blob {
 // frames: [3, F, H, W] in [0, 1]; background: [3, H, W] in [0, 1]. Each frame is compared with the
 // background shifted by that frame's colour cast (per-channel median difference), so a global
 // brightness flicker does not turn the whole frame into foreground; it must also be farther than the
-// foreground threshold from `tone_range` where given ([3, 2]: per channel low, high; the judge gives
-// the box of the background tone's pattern colours, world::pattern_tone_range), so a pattern drawn
-// off its template, distorted or in place of a plain background does not become objects. Safe
-// because every object colour of the world lies far outside those boxes (test:
-// every_object_colour_stands_out_of_every_pattern). Blobs of all frames, in frame order.
+// foreground threshold from the segment of colours `tone_segment` spans where given ([3, 2]: its
+// two ends; the judge gives the background tone's pattern colours, world::pattern_tone_range, plus
+// the clip's colour cast), so a pattern drawn off its template, distorted or in place of a plain
+// background does not become objects. Safe because every object colour of the world lies far from
+// those segments (test: every_object_colour_stands_out_of_every_pattern). Blobs of all frames, in
+// frame order.
 std::vector<Blob> find_blobs(const torch::Tensor& frames, const torch::Tensor& background,
-                             const SegmentationSettings& settings = {}, const torch::Tensor& tone_range = {});
+                             const SegmentationSettings& settings = {}, const torch::Tensor& tone_segment = {});
 
 }  // namespace blade::eval

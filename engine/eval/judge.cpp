@@ -127,11 +127,14 @@ Judgement judge_clip(const torch::Tensor& video, const world::SceneAttributes& e
   judgement.background = background.background;
   judgement.background_fit_error = background.fit_error;
 
-  // Any blend of the background tone's pattern colours counts as background wherever it is drawn:
-  // models draw patterns off their place, distorted, or where the prompt asked for a plain one.
-  const torch::Tensor tone_range = world::pattern_tone_range(background.background.tone);
-  const std::vector<Track> tracks = link_blobs(find_blobs(frames, background.image, settings.segmentation, tone_range),
-                                               F, settings.min_track_presence);
+  // Any blend of the background tone's pattern colours (in the clip's colour cast) counts as
+  // background wherever it is drawn: models draw patterns off their place, distorted, or where the
+  // prompt asked for a plain background.
+  const torch::Tensor tone_segment =
+      (world::pattern_tone_range(background.background.tone).to(frames.device()) + background.cast.view({3, 1}))
+          .clamp(0, 1);
+  const std::vector<Track> tracks = link_blobs(
+      find_blobs(frames, background.image, settings.segmentation, tone_segment), F, settings.min_track_presence);
   for (const auto& track : tracks) judgement.objects.push_back(describe_track(track, F, H, W));
 
   judgement.scores = score(expected, judgement);

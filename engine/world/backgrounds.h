@@ -17,8 +17,9 @@ torch::Tensor render_background(const Background& background, int64_t height, in
 torch::Tensor render_background_shifted(const Background& background, int64_t height, int64_t width, double dy,
                                         double dx, const torch::TensorOptions& options = torch::kFloat32);
 
-// The box (per channel, lowest to highest) of the colours a stripe or check pattern of this tone
-// takes, edges included: tone -+ the pattern's swing. [3, 2] float32: low, high.
+// The darkest and the lightest colour a stripe or check pattern of this tone takes (tone -+ the
+// pattern's swing): [3, 2] float32, columns dark, light. The pattern adds one offset to every
+// channel, so all its colours, edges included, lie on the segment between the two.
 torch::Tensor pattern_tone_range(Tone tone);
 
 // How far the pattern repeats along x, in frame units (the shorter side is 1): 0 for solid and

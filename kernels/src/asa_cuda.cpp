@@ -214,8 +214,10 @@ SparseAttentionResult block_sparse_forward_cuda(const torch::Tensor& q, const to
                                                 const torch::Tensor& offsets, const torch::Tensor& indices,
                                                 int64_t block_size, const GlobalTokenTensors& global) {
   require_supported(q, k, v, block_size);
+  const c10::cuda::CUDAGuard guard(q.device());
   SparseAttentionResult r;
-  if (q.size(0) == 1 && hopper_forward_runs(q.size(3), block_size)) {
+  // (Without query or key tokens the Hopper kernel does not run and the output stays packed.)
+  if (q.size(0) == 1 && q.size(2) > 0 && k.size(2) > 0 && hopper_forward_runs(q.size(3), block_size)) {
     // Written [1, Lq, H, D] under the [1, H, Lq, D] view, so merging the heads afterwards is free.
     r.out = torch::empty({1, q.size(2), q.size(1), q.size(3)}, q.options()).transpose(1, 2);
   } else {
