@@ -26,8 +26,13 @@ class CallTree {
     std::map<uint64_t, std::vector<size_t>> by_thread;
     for (size_t i = 0; i < events.size(); ++i) {
       const auto& e = events[i];
-      if (e.deviceType() != c10::DeviceType::CPU || e.isAsync() || e.linkedCorrelationId() != 0) continue;
+      if (e.deviceType() != c10::DeviceType::CPU || e.isAsync()) continue;
       const auto name = e.name();
+      if (e.linkedCorrelationId() != 0) {  // a CUDA runtime call; its own correlation id is its kernel's
+        if (name.find("Launch") != std::string::npos) launches_[e.correlationId()] = i;
+        continue;
+      }
+      if (starts_with(name, "blade::")) scopes_.push_back(i);
       if (!starts_with(name, "aten::") && !starts_with(name, "blade::")) continue;
       by_thread[e.startThreadId()].push_back(i);
       if (e.correlationId() != 0) by_correlation_[e.correlationId()] = i;
@@ -52,6 +57,22 @@ class CallTree {
   size_t launcher_of(const profiler::KinetoEvent& gpu_event) const {
     const auto it = by_correlation_.find(gpu_event.linkedCorrelationId());
     return it == by_correlation_.end() ? kNone : it->second;
+  }
+
+  // For a kernel no operator launched (BLADE's own): the innermost blade:: scope whose time holds the
+  // runtime call that launched it, or an empty string.
+  std::string scope_of_launch(const std::vector<profiler::KinetoEvent>& events,
+                              const profiler::KinetoEvent& gpu_event) const {
+    const auto launch = launches_.find(gpu_event.correlationId());
+    if (launch == launches_.end()) return "";
+    const auto& call = events[launch->second];
+    size_t innermost = kNone;
+    for (const size_t id : scopes_) {
+      const auto& scope = events[id];
+      if (scope.startNs() > call.startNs() || scope.endNs() < call.endNs()) continue;
+      if (innermost == kNone || scope.durationNs() < events[innermost].durationNs()) innermost = id;
+    }
+    return innermost == kNone ? "" : events[innermost].name();
   }
 
   std::string caller_label(const std::vector<profiler::KinetoEvent>& events, size_t innermost) const {
@@ -96,6 +117,8 @@ class CallTree {
   }
 
   std::unordered_map<uint64_t, size_t> by_correlation_;
+  std::unordered_map<uint64_t, size_t> launches_;  // runtime launch calls by their correlation id
+  std::vector<size_t> scopes_;
   std::unordered_map<size_t, size_t> parent_;
 };
 
@@ -145,7 +168,12 @@ OpProfile profile_ops(const std::function<void()>& work, c10::DeviceType device,
         caller = calls->caller_label(events, i);
       } else {
         const size_t launcher = calls->launcher_of(event);
-        caller = launcher == CallTree::kNone ? "(launched outside an ATen operator)" : calls->caller_label(events, launcher);
+        if (launcher != CallTree::kNone) {
+          caller = calls->caller_label(events, launcher);
+        } else {
+          const std::string scope = calls->scope_of_launch(events, event);
+          caller = scope.empty() ? "(launched outside an ATen operator)" : scope + " (launched directly)";
+        }
       }
     }
     auto& entry = by_key[{event.name(), caller}];

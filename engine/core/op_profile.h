@@ -29,8 +29,9 @@ struct OpProfile {
 // the caller is the innermost enclosing `blade::` scope (core/profile_scope.h), then the ATen
 // operators from the one that code called down to the one that launched the kernel, then that first
 // operator's input shapes, e.g. "blade::self_attention > aten::reshape > aten::clone [1,12,4352,64]".
-// Kernels that BLADE launches itself (kernels/) are not inside an ATen operator: their caller reads
-// "(launched outside an ATen operator)"; their names say where they come from.
+// Kernels that BLADE launches itself (kernels/) are not inside an ATen operator: their caller is the
+// innermost blade:: scope around the runtime call that launched them, "blade::asa_probe (launched
+// directly)", or "(launched outside an ATen operator)" where none is found.
 OpProfile profile_ops(const std::function<void()>& work, c10::DeviceType device, bool by_caller = false);
 
 // Long C++ template names cut to `width` characters, for a table.
