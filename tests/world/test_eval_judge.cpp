@@ -57,6 +57,29 @@ torch::Tensor blur(const torch::Tensor& video, double sigma) {
   return planes.reshape(sizes);
 }
 
+// A scene's clip in [0, 1], its background alone, and where the background shows ([3, F, H, W]), so
+// a test can redraw the background under the objects or the objects over it.
+struct SceneLayers {
+  torch::Tensor unit, place, uncovered;
+};
+
+SceneLayers render_layers(const Scene& scene, const world::ClipFormat& format) {
+  SceneLayers layers;
+  layers.unit = (world::render_scene(scene, format) + 1) / 2;
+  layers.place = world::render_background(scene.attributes.background, format.height, format.width,
+                                          layers.unit.options());
+  layers.uncovered = ((layers.unit - layers.place.unsqueeze(1)).abs().amax(0, /*keepdim=*/true) < 1e-4)
+                         .expand_as(layers.unit);
+  return layers;
+}
+
+// Empty when the judge found as many objects as the scene has, else what went wrong.
+QString count_mismatch(const eval::Judgement& judgement, const Scene& scene, uint64_t scene_seed) {
+  if (judgement.objects.size() == scene.attributes.objects.size()) return {};
+  return QStringLiteral("scene %1: %2 objects found, %3 drawn")
+      .arg(scene_seed).arg(judgement.objects.size()).arg(scene.attributes.objects.size());
+}
+
 Scene single_object_scene(uint64_t seed) {
   world::SamplerSettings settings;
   settings.two_object_probability = 0.0;
@@ -238,12 +261,9 @@ class TestEvalJudge : public QObject {
       for (auto& c : cases) {
         const double aspect = static_cast<double>(c.format.width) / static_cast<double>(c.format.height);
         const Scene scene = aspect == 1.0 ? truth_scene : world::arrange_scene(truth_scene.attributes, seed, aspect);
-        const auto unit = (world::render_scene(scene, c.format) + 1) / 2;
-        const auto& background = scene.attributes.background;
-        const auto place = world::render_background(background, c.format.height, c.format.width, unit.options());
-        const auto moved =
-            world::render_background_shifted(background, c.format.height, c.format.width, c.dy, c.dx, unit.options());
-        const auto uncovered = ((unit - place.unsqueeze(1)).abs().amax(0, /*keepdim=*/true) < 1e-4).expand_as(unit);
+        const auto [unit, place, uncovered] = render_layers(scene, c.format);
+        const auto moved = world::render_background_shifted(scene.attributes.background, c.format.height,
+                                                            c.format.width, c.dy, c.dx, unit.options());
         const auto video = torch::where(uncovered, moved.unsqueeze(1).expand_as(unit), unit) * 2 - 1;
         c.tally.add(eval::judge_clip(video, scene.attributes));
       }
@@ -268,8 +288,7 @@ class TestEvalJudge : public QObject {
       const auto& background = scene.attributes.background;
       if (background.kind != world::BackgroundKind::Checker && background.kind != world::BackgroundKind::Stripes) continue;
       ++found;
-      const auto unit = (world::render_scene(scene, format) + 1) / 2;
-      const auto place = world::render_background(background, format.height, format.width, unit.options());
+      const auto [unit, place, uncovered] = render_layers(scene, format);
       const int64_t cell = 3 + static_cast<int64_t>(found % 5);
       const int64_t rows = (format.height + cell - 1) / cell, columns = (format.width + cell - 1) / cell;
       auto dark = torch::rand({1, 1, rows, columns}).lt(0.5).to(torch::kFloat32);
@@ -281,12 +300,10 @@ class TestEvalJudge : public QObject {
       // Every other clip also in a tone a little off the world's: the judge must follow the cast.
       const auto tint = found % 2 ? torch::tensor({0.06, -0.04, 0.05}).view({3, 1, 1}) : torch::zeros({3, 1, 1});
       const auto maze = (low + (high - low) * (1 - dark[0]) + tint).clamp(0, 1);  // [3, H, W]
-      const auto uncovered = ((unit - place.unsqueeze(1)).abs().amax(0, /*keepdim=*/true) < 1e-4).expand_as(unit);
       const auto video = torch::where(uncovered, maze.unsqueeze(1).expand_as(unit), unit) * 2 - 1;
       const auto judgement = eval::judge_clip(video, scene.attributes);
-      QVERIFY2(judgement.objects.size() == scene.attributes.objects.size(),
-               qPrintable(QStringLiteral("scene %1: %2 objects found, %3 drawn")
-                              .arg(seed + 5000).arg(judgement.objects.size()).arg(scene.attributes.objects.size())));
+      const QString mismatch = count_mismatch(judgement, scene, seed + 5000);
+      QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
       tally.add(judgement);
     }
     tally.print("objects over a distorted pattern");
@@ -300,18 +317,15 @@ class TestEvalJudge : public QObject {
     Tally tally;
     for (uint64_t seed = 0; seed < 40; ++seed) {
       const Scene scene = world::sample_scene(seed + 6000, seed % 4 ? Split::Train : Split::HeldOut);
-      const auto unit = (world::render_scene(scene, format) + 1) / 2;
-      const auto place = world::render_background(scene.attributes.background, format.height, format.width, unit.options());
-      const auto uncovered = ((unit - place.unsqueeze(1)).abs().amax(0, /*keepdim=*/true) < 1e-4).expand_as(unit);
+      const auto [unit, place, uncovered] = render_layers(scene, format);
       const world::Rgb t = world::rgb(scene.attributes.background.tone);
       const auto tone = torch::tensor({t[0], t[1], t[2]}).view({3, 1, 1, 1});
       const auto towards = tone - unit;
       const auto moved = unit + 0.1 * towards / towards.norm(2, 0, /*keepdim=*/true).clamp_min(1e-6);
       const auto video = torch::where(uncovered, unit, moved) * 2 - 1;
       const auto judgement = eval::judge_clip(video, scene.attributes);
-      QVERIFY2(judgement.objects.size() == scene.attributes.objects.size(),
-               qPrintable(QStringLiteral("scene %1: %2 objects found, %3 drawn")
-                              .arg(seed + 6000).arg(judgement.objects.size()).arg(scene.attributes.objects.size())));
+      const QString mismatch = count_mismatch(judgement, scene, seed + 6000);
+      QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
       tally.add(judgement);
     }
     tally.print("objects drawn 0.1 off their colour towards the background's tone");
