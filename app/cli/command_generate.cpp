@@ -24,11 +24,10 @@ namespace {
 namespace fs = std::filesystem;
 
 void check_output_path(const fs::path& out) {
-  const auto extension = out.extension().string();
-  if (extension != ".mp4" && extension != ".y4m") {
+  if (!media::is_mp4_path(out) && !media::is_y4m_path(out)) {
     fail(ErrorKind::InvalidArgument, "--out must end in .mp4 or .y4m, got '{}'", out.string());
   }
-  if (extension == ".mp4" && !media::have_mp4()) {
+  if (media::is_mp4_path(out) && !media::have_mp4()) {
     fail(ErrorKind::InvalidArgument, "this build of blade has no FFmpeg, so it cannot write '{}'; use a .y4m file",
          out.string());
   }

@@ -80,10 +80,7 @@ json describe_path(const fs::path& path) {
     }
     return {{"clip", path.string()}, {"metadata", media::read_y4m_sidecar(path)}};
   }
-  if (path.extension() == ".mp4") {
-    if (!media::have_mp4()) fail(ErrorKind::Unsupported, "this build of blade has no FFmpeg and cannot read '{}'", path.string());
-    return {{"clip", path.string()}, {"metadata", media::read_mp4_metadata(path)}};
-  }
+  if (media::is_mp4_path(path)) return {{"clip", path.string()}, {"metadata", media::read_clip_metadata(path)}};
   if (fs::is_directory(path) && (fs::exists(path / "model_index.json") || fs::exists(path / "transformer") ||
                                  fs::exists(path / "Wan2.1_VAE.safetensors"))) {
     return describe_model_folder(pipeline::locate_model(path));

@@ -58,8 +58,9 @@ Clip read_y4m(const std::filesystem::path& path);
 std::filesystem::path y4m_sidecar_path(const std::filesystem::path& clip);
 std::map<std::string, std::string> read_y4m_sidecar(const std::filesystem::path& clip);
 
-// Whether the path names a .y4m file (extension compared case-insensitively, as write_clip does).
+// Whether the path names a .y4m / .mp4 file (extension compared case-insensitively, as write_clip does).
 bool is_y4m_path(const std::filesystem::path& path);
+bool is_mp4_path(const std::filesystem::path& path);
 
 // Chooses the reader by extension: .y4m -> read_y4m (every build), anything else -> read_mp4
 // (Unsupported in a build without FFmpeg).

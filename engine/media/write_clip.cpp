@@ -32,6 +32,7 @@ void require_mp4_reader(const std::filesystem::path& path) {
 }  // namespace
 
 bool is_y4m_path(const std::filesystem::path& path) { return lower_extension(path) == ".y4m"; }
+bool is_mp4_path(const std::filesystem::path& path) { return lower_extension(path) == ".mp4"; }
 
 Clip read_clip(const std::filesystem::path& path) {
   if (is_y4m_path(path)) return read_y4m(path);
