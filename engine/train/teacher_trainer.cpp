@@ -10,6 +10,7 @@
 #include "train/model_init.h"
 #include "train/pixel_model_folder.h"
 #include "train/remove_tree.h"
+#include "train/run_schedule.h"
 #include "train/tokenizer_training.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -332,18 +333,12 @@ void TeacherTrainer::export_model(const fs::path& dir) {
 
 void TeacherTrainer::run(const ProgressCallback& progress, const CancelToken* cancel) {
   using clock = std::chrono::steady_clock;
-  const auto started = clock::now();
-  auto last_checkpoint = started;
-  int64_t checkpointed_at = -1;
+  RunSchedule schedule(options_.checkpoint_every, options_.checkpoint_minutes, options_.max_minutes);
   TrainProgress report;
   report.total = options_.iterations;
   const double smoothing = 0.98;
   bool first = true;
-  auto out_of_time = [&] {
-    return options_.max_minutes > 0.0 &&
-           std::chrono::duration<double>(clock::now() - started).count() >= 60.0 * options_.max_minutes;
-  };
-  while (iteration_ < options_.iterations && !out_of_time()) {
+  while (iteration_ < options_.iterations && !schedule.out_of_time()) {
     if (cancel && cancel->requested()) {
       save_checkpoint();
       cancel->throw_if_requested(
@@ -366,18 +361,11 @@ void TeacherTrainer::run(const ProgressCallback& progress, const CancelToken* ca
                  {"grad_norm", last_grad_norm_},
                  {"seconds", seconds},
                  {"clips", data_cursor_}});
-    const bool by_count = options_.checkpoint_every > 0 && iteration_ % options_.checkpoint_every == 0;
-    const bool by_time =
-        std::chrono::duration<double>(clock::now() - last_checkpoint).count() >= 60.0 * options_.checkpoint_minutes;
-    report.checkpointed = by_count || by_time;
-    if (report.checkpointed) {
-      save_checkpoint();
-      checkpointed_at = iteration_;
-      last_checkpoint = clock::now();
-    }
+    report.checkpointed = schedule.checkpoint_due(iteration_);
+    if (report.checkpointed) save_checkpoint();
     if (progress) progress(report);
   }
-  if (checkpointed_at != iteration_) save_checkpoint();
+  if (!schedule.checkpointed(iteration_)) save_checkpoint();
   if (options_.export_at_end) export_model(options_.out_dir / "model");
 }
 

@@ -1,15 +1,19 @@
 // The small pieces of training arithmetic against closed forms: the shifted sigma density, the flow
 // interpolation and its inverses, forward diffusion between noise levels, learning-rate schedules
-// and the EMA.
+// the EMA and the checkpoint schedule.
 
 #include "test_tensors.h"
 #include "train/ema.h"
 #include "train/flow_matching.h"
 #include "train/lr_schedule.h"
+#include "train/run_schedule.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <QtTest>
+
+#include <chrono>
+#include <thread>
 
 using namespace blade;
 
@@ -88,6 +92,27 @@ class TestTrainMath : public QObject {
       expected0 = d * expected0 + (1.0 - d) * p[0].item<double>();
     }
     QVERIFY(std::abs(ema.averages()[0].second[0].item<double>() - expected0) < 1e-4);
+  }
+
+  void checkpoints_come_by_count_or_by_time() {
+    train::RunSchedule by_count(3, 60.0, 0.0);
+    QVERIFY(!by_count.out_of_time());
+    QVERIFY(!by_count.checkpoint_due(1));
+    QVERIFY(!by_count.checkpoint_due(2));
+    QVERIFY(by_count.checkpoint_due(3));
+    QVERIFY(by_count.checkpointed(3));
+    QVERIFY(!by_count.checkpoint_due(4));
+    QVERIFY(!by_count.checkpointed(4));  // the run's end must write one
+
+    // No count, zero minutes between checkpoints: every iteration is due; zero max minutes never stop.
+    train::RunSchedule by_time(0, 0.0, 0.0);
+    QVERIFY(by_time.checkpoint_due(1) && by_time.checkpoint_due(2));
+    train::RunSchedule never(0, 60.0, 0.0);
+    QVERIFY(!never.checkpoint_due(5));
+    QVERIFY(!never.out_of_time());
+    const train::RunSchedule short_run(0, 60.0, 1e-6);  // 60 microseconds
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    QVERIFY(short_run.out_of_time());
   }
 };
 
