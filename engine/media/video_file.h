@@ -50,7 +50,7 @@ void write_y4m(const std::filesystem::path& path, const Clip& clip, const Cancel
 // Reads a YUV4MPEG2 file without FFmpeg (every build): 8-bit 4:4:4 as write_y4m writes it, or 4:2:0,
 // BT.601 limited range, with the sidecar's metadata when there is a readable one (else a warning).
 // Errors (Io; Unsupported for other colour spaces, bit depths and full range) name the path and,
-// for a broken file, the frame. Frames are held twice while the clip is assembled.
+// for a broken file, the frame. Frames are converted into the clip's tensor as they are read.
 Clip read_y4m(const std::filesystem::path& path);
 
 // The sidecar "<clip>.json" that write_y4m writes beside a .y4m, and its metadata. Errors: Io when

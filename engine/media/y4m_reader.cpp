@@ -101,16 +101,24 @@ Clip read_y4m(const std::filesystem::path& path) {
          file_size);
   }
   std::vector<uint8_t> planes(static_cast<size_t>(frame_bytes));
-  std::vector<torch::Tensor> frames;
+  // Every frame takes at least "FRAME\n" plus its planes, which bounds the count: the RGB frames are
+  // converted straight into one tensor instead of being stacked from copies.
+  const int64_t header_end = static_cast<int64_t>(in.tellg());
+  const int64_t most_frames =
+      error ? 0 : std::max<int64_t>(0, (static_cast<int64_t>(file_size) - header_end) / (frame_bytes + 6));
+  auto all_frames = torch::empty({most_frames, H, W, 3}, torch::kUInt8);
+  int64_t frame_count = 0;
   while (std::getline(in, line)) {
     if (line.rfind("FRAME", 0) != 0) {
-      fail(ErrorKind::Io, "{}: frame {} does not start with FRAME", path.string(), frames.size() + 1);
+      fail(ErrorKind::Io, "{}: frame {} does not start with FRAME", path.string(), frame_count + 1);
     }
     if (!in.read(reinterpret_cast<char*>(planes.data()), static_cast<std::streamsize>(planes.size()))) {
-      fail(ErrorKind::Io, "{} ends inside frame {}", path.string(), frames.size() + 1);
+      fail(ErrorKind::Io, "{} ends inside frame {}", path.string(), frame_count + 1);
     }
-    auto rgb = torch::empty({H, W, 3}, torch::kUInt8);
-    uint8_t* out = rgb.data_ptr<uint8_t>();
+    if (frame_count == all_frames.size(0)) {  // only where the file size was unknown
+      all_frames = torch::cat({all_frames, torch::empty({std::max<int64_t>(1, frame_count), H, W, 3}, torch::kUInt8)});
+    }
+    uint8_t* out = all_frames[frame_count].data_ptr<uint8_t>();
     const uint8_t* u = planes.data() + pixels;
     const uint8_t* v = u + chroma_w * chroma_h;
     for (int64_t row = 0; row < H; ++row) {
@@ -119,11 +127,12 @@ Clip read_y4m(const std::filesystem::path& path) {
         yuv_to_rgb(planes[static_cast<size_t>(row * W + col)], u[c], v[c], out + 3 * (row * W + col));
       }
     }
-    frames.push_back(rgb);
+    ++frame_count;
   }
-  if (frames.empty()) fail(ErrorKind::Io, "{} holds no frames", path.string());
+  if (frame_count == 0) fail(ErrorKind::Io, "{} holds no frames", path.string());
   Clip clip;
-  clip.frames = torch::stack(frames);
+  // Frame headers with parameters make the bound too high; then the frames read are copied out.
+  clip.frames = frame_count == all_frames.size(0) ? all_frames : all_frames.narrow(0, 0, frame_count).clone();
   clip.fps = header.fps;
   // A broken sidecar does not make the frames unreadable: callers that need the settings read the
   // sidecar themselves (read_y4m_sidecar) and get its error.

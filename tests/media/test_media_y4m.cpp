@@ -137,12 +137,14 @@ class TestMediaY4m : public QObject {
 
     // 4:2:0 at an odd size (5x3: chroma 3x2): the top-left chroma sample is red (Y 81, Cb 90,
     // Cr 240 in BT.601 limited range), the others neutral, so the red pixels show the chroma index.
+    // The second frame header carries parameters, as the format allows.
     const fs::path other = fs::path(dir.path().toStdString()) / "other.y4m";
     {
       std::ofstream out(other, std::ios::binary);
       out << "YUV4MPEG2 W5 H3 F25:1 Ip C420jpeg\n";
       for (int f = 0; f < 2; ++f) {
-        out << "FRAME\n" << std::string(15, static_cast<char>(81)) << static_cast<char>(90)
+        out << (f == 0 ? "FRAME\n" : "FRAME Ip XNOTE=a-frame-header-with-parameters\n")
+            << std::string(15, static_cast<char>(81)) << static_cast<char>(90)
             << std::string(5, static_cast<char>(128)) << static_cast<char>(240) << std::string(5, static_cast<char>(128));
       }
     }
