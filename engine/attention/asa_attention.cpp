@@ -122,7 +122,8 @@ torch::Tensor AsaAttention::forward(const torch::Tensor& q, const torch::Tensor&
   const double kernel_ms = elapsed_ms(kernel_start);
   // Reordered here: back in natural order, laid out [B, tokens, heads, D] under the [B, heads, tokens, D]
   // view, so the caller's head merge is free instead of a second copy. (With tokens_in_backend_order
-  // the kernel's contiguous output goes back as it is, and the merge copies once.)
+  // the kernel's output goes back as it is: the Hopper kernel writes [1, tokens, heads, D] itself when
+  // B = 1, and the merge is free; otherwise it copies once.)
   torch::Tensor out = reorder ? result.out.transpose(1, 2).index_select(1, inverse).transpose(1, 2) : result.out;
 
   if (listener) {

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 namespace blade::kernels {
 namespace {
@@ -43,6 +44,46 @@ void require_supported(const torch::Tensor& q, const torch::Tensor& k, const tor
          shape_string(q.sizes()), c10::toString(q.scalar_type()), q.device().str(), shape_string(k.sizes()),
          shape_string(v.sizes()), block_size);
   }
+}
+
+// Whether the Hopper forward will run for this call; it reads strided operands in place.
+bool hopper_forward_runs(int64_t dim, int64_t block_size) {
+  return forward_kernel.load() != static_cast<int>(detail::ForwardKernel::MmaSync) &&
+         detail::sm90_forward_applies(static_cast<int>(dim), static_cast<int>(block_size));
+}
+
+// The strides under which the Hopper forward reads (or writes) a [B, H, L, D] view in place: rows of
+// D contiguous elements, (batch, head) slices one stride apart (any layout when B = 1, e.g. a linear
+// layer's [1, L, H, D] output seen heads-first), 16-byte aligned. None: it needs a packed copy.
+std::optional<detail::OperandStrides> in_place_strides(const torch::Tensor& t) {
+  if (t.dim() != 4 || t.stride(3) != 1 || t.size(2) < 1) return std::nullopt;
+  const int64_t token = t.size(2) == 1 ? t.size(3) : t.stride(2);
+  int64_t bh = 0;
+  if (t.size(0) == 1 && t.size(1) == 1) {
+    bh = t.size(2) * token;
+  } else if (t.size(0) == 1) {
+    bh = t.stride(1);
+  } else if (t.size(1) == 1 || t.stride(0) == t.size(1) * t.stride(1)) {
+    bh = t.size(1) == 1 ? t.stride(0) : t.stride(1);
+  } else {
+    return std::nullopt;
+  }
+  if (bh <= 0 || token <= 0 || bh % 8 != 0 || token % 8 != 0 || reinterpret_cast<uintptr_t>(t.data_ptr()) % 16 != 0) {
+    return std::nullopt;
+  }
+  return detail::OperandStrides{bh, token};
+}
+
+// q, k or v as the kernel reads it: in place with its strides where the Hopper kernel runs, else packed.
+torch::Tensor kernel_operand(const torch::Tensor& t, bool hopper, detail::OperandStrides& strides) {
+  if (hopper && !t.is_contiguous()) {
+    if (const auto in_place = in_place_strides(t)) {
+      strides = *in_place;
+      return t;
+    }
+  }
+  strides = {};
+  return kernel_ready(t);
 }
 
 struct PreparedGlobal {
@@ -121,13 +162,19 @@ void block_sparse_forward_cuda_into(const torch::Tensor& q_in, const torch::Tens
                                     const GlobalTokenTensors& global, torch::Tensor& out, torch::Tensor& lse) {
   require_supported(q_in, k_in, v_in, block_size);
   const c10::cuda::CUDAGuard guard(q_in.device());
-  const auto q = kernel_ready(q_in), k = kernel_ready(k_in), v = kernel_ready(v_in);
+  detail::SparseForwardParams p;
+  const bool hopper = hopper_forward_runs(q_in.size(3), block_size);
+  const auto q = kernel_operand(q_in, hopper, p.q_strides), k = kernel_operand(k_in, hopper, p.k_strides);
+  const auto v = kernel_operand(v_in, hopper, p.v_strides);
   const int64_t bh = q.size(0) * q.size(1), query_blocks = blocks_of(q.size(2), block_size);
   const int64_t key_blocks = blocks_of(k.size(2), block_size);
   const auto index = detail::device_index(offsets, indices, bh * query_blocks, key_blocks, q.device());
   const auto g = prepare_global(global, q);
+  const auto out_in_place = out.is_contiguous() || !hopper || !out.is_non_overlapping_and_dense()
+                                ? std::nullopt
+                                : in_place_strides(out);
   if (out.sizes() != q.sizes() || out.scalar_type() != q.scalar_type() || out.device() != q.device() ||
-      !out.is_contiguous() || lse.dim() != 3 || lse.sizes() != q.sizes().slice(0, 3) ||
+      !(out.is_contiguous() || out_in_place) || lse.dim() != 3 || lse.sizes() != q.sizes().slice(0, 3) ||
       lse.scalar_type() != torch::kFloat32 || lse.device() != q.device() || !lse.is_contiguous()) {
     fail(ErrorKind::Internal, "block-sparse forward: output buffers {} / {} do not fit q {}", shape_string(out.sizes()),
          shape_string(lse.sizes()), shape_string(q.sizes()));
@@ -135,8 +182,8 @@ void block_sparse_forward_cuda_into(const torch::Tensor& q_in, const torch::Tens
   if (reinterpret_cast<uintptr_t>(out.data_ptr()) % 4 != 0) {
     fail(ErrorKind::Internal, "block-sparse forward: the output buffer is not 4-byte aligned");
   }
+  if (out_in_place) p.out_strides = *out_in_place;
 
-  detail::SparseForwardParams p;
   p.q = q.data_ptr();
   p.k = k.data_ptr();
   p.v = v.data_ptr();
@@ -167,8 +214,15 @@ SparseAttentionResult block_sparse_forward_cuda(const torch::Tensor& q, const to
                                                 const torch::Tensor& offsets, const torch::Tensor& indices,
                                                 int64_t block_size, const GlobalTokenTensors& global) {
   require_supported(q, k, v, block_size);
+  const c10::cuda::CUDAGuard guard(q.device());
   SparseAttentionResult r;
-  r.out = torch::empty(q.sizes(), q.options().memory_format(torch::MemoryFormat::Contiguous));
+  // (Without query or key tokens the Hopper kernel does not run and the output stays packed.)
+  if (q.size(0) == 1 && q.size(2) > 0 && k.size(2) > 0 && hopper_forward_runs(q.size(3), block_size)) {
+    // Written [1, Lq, H, D] under the [1, H, Lq, D] view, so merging the heads afterwards is free.
+    r.out = torch::empty({1, q.size(2), q.size(1), q.size(3)}, q.options()).transpose(1, 2);
+  } else {
+    r.out = torch::empty(q.sizes(), q.options().memory_format(torch::MemoryFormat::Contiguous));
+  }
   r.lse = torch::empty({q.size(0), q.size(1), q.size(2)}, q.options().dtype(torch::kFloat32));
   block_sparse_forward_cuda_into(q, k, v, offsets, indices, block_size, global, r.out, r.lse);
   return r;

@@ -1,7 +1,8 @@
 #pragma once
 // Plain launch parameters shared by the CUDA sources (compiled by nvcc, no LibTorch) and the C++
-// wrappers that check tensors and pick the instantiation. All tensors are contiguous and flattened
-// over (batch, heads) = bh: q/out [bh, query_tokens, dim], k/v [bh, key_tokens, dim].
+// wrappers that check tensors and pick the instantiation. Tensors are flattened over (batch, heads) =
+// bh: q/out [bh, query_tokens, dim], k/v [bh, key_tokens, dim], contiguous unless OperandStrides say
+// otherwise (the Hopper forward only).
 
 #include <cuda_runtime_api.h>
 
@@ -19,6 +20,15 @@ enum class ForwardKernel { Auto, MmaSync, Hopper };
 struct LaunchStatus {
   cudaError_t error = cudaSuccess;
   const char* kernel = "";
+};
+
+// Element strides of a [bh, tokens, dim] operand whose rows of dim elements are contiguous, e.g. the
+// [B, tokens, heads, dim] layout of a linear layer's output with B = 1 (bh stride dim, token stride
+// heads x dim). Zero: packed.
+struct OperandStrides {
+  int64_t bh = 0;
+  int64_t token = 0;
+  bool packed() const { return bh == 0 && token == 0; }
 };
 
 struct SparseForwardParams {
@@ -41,6 +51,11 @@ struct SparseForwardParams {
   float scale = 0.0f;                 // 1 / sqrt(dim)
   int key_tile = 0;                   // mma.sync kernel: keys per tile, 32 or 64; 0: the default for the shape
   ForwardKernel kernel = ForwardKernel::Auto;
+  // Only the Hopper kernel reads other layouts; launch_sparse_forward refuses them for the others.
+  OperandStrides q_strides, k_strides, v_strides, out_strides;
+  bool packed() const {
+    return q_strides.packed() && k_strides.packed() && v_strides.packed() && out_strides.packed();
+  }
 };
 
 struct SparseBackwardParams {
@@ -122,7 +137,8 @@ LaunchStatus launch_sparse_forward(const SparseForwardParams& p, ElementType typ
                                    cudaStream_t stream);
 // Whether the Hopper forward takes this head dim and block size on the current device.
 bool sm90_forward_applies(int dim, int block_size);
-// Whether the Hopper forward takes these tensors: 16-byte aligned (TMA), at least one query and key token.
+// Whether the Hopper forward takes these tensors: 16-byte aligned addresses and strides (TMA), at least
+// one query and key token.
 bool sm90_forward_takes(const SparseForwardParams& p);
 LaunchStatus launch_sparse_forward_sm90(const SparseForwardParams& p, ElementType type, int dim, cudaStream_t stream);
 LaunchStatus launch_sparse_backward(const SparseBackwardParams& p, ElementType type, int dim, int block_size,

@@ -272,11 +272,16 @@ LaunchStatus launch_sparse_forward(const SparseForwardParams& p, ElementType typ
   if (p.kernel != ForwardKernel::MmaSync) {
     const bool hopper_gpu = sm90_forward_applies(dim, block_size);
     if (hopper_gpu && sm90_forward_takes(p)) return launch_sparse_forward_sm90(p, type, dim, stream);
-    if (p.kernel == ForwardKernel::Hopper) {
-      return {cudaErrorInvalidValue, hopper_gpu ? "sparse_forward_sm90_kernel (inputs not 16-byte aligned, or no tokens)"
+    if (p.kernel == ForwardKernel::Hopper || !p.packed()) {
+      return {cudaErrorInvalidValue, hopper_gpu ? "sparse_forward_sm90_kernel (inputs or strides not 16-byte aligned, or no "
+                                                  "tokens)"
                                                 : "sparse_forward_sm90_kernel (needs a build with sm_90a code, an "
                                                   "sm_90 GPU, block size 128 and head dim 64 or 128)"};
     }
+  }
+  if (!p.packed()) {
+    return {cudaErrorInvalidValue, "sparse_forward_kernel (the mma.sync kernel reads packed [bh, tokens, dim] "
+                                   "operands only)"};
   }
   return type == ElementType::BFloat16 ? launch_typed<__nv_bfloat16>(p, dim, block_size, stream)
                                        : launch_typed<__half>(p, dim, block_size, stream);

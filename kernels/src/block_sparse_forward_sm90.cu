@@ -282,7 +282,8 @@ __global__ void __launch_bounds__(kThreads, 1)
     pin_registers(a);
   }
 
-  T* out = static_cast<T*>(p.out) + static_cast<int64_t>(bh) * p.query_tokens * D;
+  const int64_t out_token_stride = p.out_strides.token;  // resolved by the launcher, also when packed
+  T* out = static_cast<T*>(p.out) + static_cast<int64_t>(bh) * p.out_strides.bh;
   float* lse = p.lse + static_cast<int64_t>(bh) * p.query_tokens;
   const int64_t q_first = static_cast<int64_t>(qb) * kRows;
 #pragma unroll
@@ -293,7 +294,8 @@ __global__ void __launch_bounds__(kThreads, 1)
     if (r < p.query_tokens) {
 #pragma unroll
       for (int n = 0; n < D / 8; ++n) {
-        MmaType<T>::store2(out + r * D + n * 8 + 2 * quad, o[4 * n + 2 * h] * inverse, o[4 * n + 2 * h + 1] * inverse);
+        MmaType<T>::store2(out + r * out_token_stride + n * 8 + 2 * quad, o[4 * n + 2 * h] * inverse,
+                           o[4 * n + 2 * h + 1] * inverse);
       }
       if (quad == 0) lse[r] = total > 0.0f ? (m[h] + log2f(total)) * kLn2 : -INFINITY;
     }
@@ -322,9 +324,10 @@ EncodeTiled encode_tiled() {
   return function;
 }
 
-// A [bh][tokens][D] map with [1][128][64] boxes in the 128-byte swizzle. Returns null, or what
-// went wrong.
-const char* encode_map(CUtensorMap& map, const char* tensor, const void* data, int64_t bh, int tokens, int dim) {
+// A [bh][tokens][D] map with [1][128][64] boxes in the 128-byte swizzle, packed or with the given
+// element strides. Returns null, or what went wrong.
+const char* encode_map(CUtensorMap& map, const char* tensor, const void* data, int64_t bh, int tokens, int dim,
+                       OperandStrides layout = {}) {
   thread_local std::string failure;
   const EncodeTiled encode = encode_tiled();
   if (encode == nullptr) {
@@ -333,7 +336,9 @@ const char* encode_map(CUtensorMap& map, const char* tensor, const void* data, i
   }
   const cuuint64_t sizes[3] = {static_cast<cuuint64_t>(dim), static_cast<cuuint64_t>(tokens),
                                static_cast<cuuint64_t>(bh)};
-  const cuuint64_t strides[2] = {static_cast<cuuint64_t>(dim) * 2, static_cast<cuuint64_t>(tokens) * dim * 2};
+  const int64_t token_stride = layout.packed() ? dim : layout.token;
+  const int64_t bh_stride = layout.packed() ? static_cast<int64_t>(tokens) * dim : layout.bh;
+  const cuuint64_t strides[2] = {static_cast<cuuint64_t>(token_stride) * 2, static_cast<cuuint64_t>(bh_stride) * 2};
   const cuuint32_t box[3] = {kAtomColumns, kRows, 1};
   const cuuint32_t element_strides[3] = {1, 1, 1};
   const CUresult result =
@@ -357,8 +362,9 @@ LaunchStatus launch(const SparseForwardParams& p, cudaStream_t stream) {
   const bool global = p.global_k != nullptr && p.global_tokens > 0;
   const int global_tokens = global ? p.global_tokens : p.key_tokens;
   for (const char* failure :
-       {encode_map(maps.q, "q", p.q, p.bh, p.query_tokens, D), encode_map(maps.k, "k", p.k, p.bh, p.key_tokens, D),
-        encode_map(maps.v, "v", p.v, p.bh, p.key_tokens, D),
+       {encode_map(maps.q, "q", p.q, p.bh, p.query_tokens, D, p.q_strides),
+        encode_map(maps.k, "k", p.k, p.bh, p.key_tokens, D, p.k_strides),
+        encode_map(maps.v, "v", p.v, p.bh, p.key_tokens, D, p.v_strides),
         encode_map(maps.global_k, "the global keys", global ? p.global_k : p.k, p.bh, global_tokens, D),
         encode_map(maps.global_v, "the global values", global ? p.global_v : p.v, p.bh, global_tokens, D)}) {
     if (failure != nullptr) return {cudaErrorInvalidValue, failure};
@@ -366,8 +372,10 @@ LaunchStatus launch(const SparseForwardParams& p, cudaStream_t stream) {
   auto kernel = sparse_forward_sm90_kernel<T, D>;
   cudaError_t error = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SHARED_BYTES);
   if (error != cudaSuccess) return {error, name};
+  SparseForwardParams resolved = p;
+  if (p.out_strides.packed()) resolved.out_strides = {static_cast<int64_t>(p.query_tokens) * D, D};
   const dim3 grid(static_cast<unsigned>(p.query_blocks), static_cast<unsigned>(p.bh));
-  kernel<<<grid, kThreads, C::SHARED_BYTES, stream>>>(p, maps);
+  kernel<<<grid, kThreads, C::SHARED_BYTES, stream>>>(resolved, maps);
   return {cudaGetLastError(), name};
 }
 
@@ -393,8 +401,13 @@ bool sm90_forward_applies(int dim, int block_size) {
 bool sm90_forward_takes(const SparseForwardParams& p) {
   // TMA reads from 16-byte aligned addresses, and a tensor map needs at least one token.
   auto aligned = [](const void* pointer) { return pointer == nullptr || reinterpret_cast<uintptr_t>(pointer) % 16 == 0; };
+  // 16-bit elements: strides in multiples of 8 are 16-byte aligned; the output is stored 4 bytes at a time.
+  auto aligned_strides = [](const OperandStrides& s) {
+    return s.packed() || (s.bh > 0 && s.token > 0 && s.bh % 8 == 0 && s.token % 8 == 0);
+  };
   return aligned(p.q) && aligned(p.k) && aligned(p.v) && aligned(p.global_k) && aligned(p.global_v) &&
-         p.query_tokens > 0 && p.key_tokens > 0;
+         aligned_strides(p.q_strides) && aligned_strides(p.k_strides) && aligned_strides(p.v_strides) &&
+         aligned_strides(p.out_strides) && p.query_tokens > 0 && p.key_tokens > 0;
 }
 
 LaunchStatus launch_sparse_forward_sm90(const SparseForwardParams& p, ElementType type, int dim, cudaStream_t stream) {

@@ -142,6 +142,21 @@ int64_t affine_batch_stride(const torch::Tensor& t, const torch::Tensor& x) {
   return t.size(0) == x.size(0) ? t.stride(0) : -1;
 }
 
+void fill_layer_norm(detail::LayerNormAffineParams& p, const torch::Tensor& x, const torch::Tensor& scale,
+                     const torch::Tensor& shift, double eps, bool one_plus_scale, torch::Tensor& out) {
+  p.x = x.data_ptr<float>();
+  p.out = out.data_ptr();
+  p.scale = scale.data_ptr<float>();
+  p.shift = shift.data_ptr<float>();
+  p.rows = x.size(0) * x.size(1);
+  p.tokens = x.size(1);
+  p.scale_batch_stride = affine_batch_stride(scale, x);
+  p.shift_batch_stride = affine_batch_stride(shift, x);
+  p.channels = static_cast<int>(x.size(2));
+  p.eps = static_cast<float>(eps);
+  p.one_plus_scale = one_plus_scale;
+}
+
 }  // namespace
 
 bool layer_norm_affine_applies(const torch::Tensor& x, const torch::Tensor& scale, const torch::Tensor& shift,
@@ -168,19 +183,45 @@ torch::Tensor layer_norm_affine_cuda(const torch::Tensor& x, const torch::Tensor
   const c10::cuda::CUDAGuard guard(x.device());
   auto out = torch::empty(x.sizes(), x.options().dtype(out_dtype));
   detail::LayerNormAffineParams p;
-  p.x = x.data_ptr<float>();
-  p.out = out.data_ptr();
-  p.scale = scale.data_ptr<float>();
-  p.shift = shift.data_ptr<float>();
-  p.rows = x.size(0) * x.size(1);
-  p.tokens = x.size(1);
-  p.scale_batch_stride = affine_batch_stride(scale, x);
-  p.shift_batch_stride = affine_batch_stride(shift, x);
-  p.channels = static_cast<int>(x.size(2));
-  p.eps = static_cast<float>(eps);
-  p.one_plus_scale = one_plus_scale;
+  fill_layer_norm(p, x, scale, shift, eps, one_plus_scale, out);
   detail::check_launch(detail::launch_layer_norm_affine(p, norm_element(out_dtype), at::cuda::getCurrentCUDAStream()),
                        "Wan DiT LayerNorm");
+  return out;
+}
+
+bool residual_layer_norm_affine_applies(const torch::Tensor& x, const torch::Tensor& residual, const torch::Tensor& gate,
+                                        const torch::Tensor& scale, const torch::Tensor& shift, torch::Dtype out_dtype) {
+  if (!layer_norm_affine_applies(x, scale, shift, out_dtype)) return false;
+  if (!same_cuda_device(x, residual) || residual.scalar_type() != out_dtype || residual.sizes() != x.sizes() ||
+      !residual.is_contiguous() || !aligned16(residual)) {
+    return false;
+  }
+  return !gate.defined() || affine_batch_stride(gate, x) >= 0;
+}
+
+torch::Tensor residual_layer_norm_affine_cuda(torch::Tensor& x, const torch::Tensor& residual, const torch::Tensor& gate,
+                                              const torch::Tensor& scale, const torch::Tensor& shift, double eps,
+                                              bool one_plus_scale, torch::Dtype out_dtype) {
+  if (!residual_layer_norm_affine_applies(x, residual, gate, scale, shift, out_dtype)) {
+    fail(ErrorKind::Internal, "residual add + LayerNorm kernel: expected what the LayerNorm kernel takes, plus a "
+         "contiguous, 16-byte aligned residual shaped like x in the output dtype and a float32 gate like scale (or "
+         "none); got x {} {}, residual {} {} on {}, gate {}, output {}", shape_string(x.sizes()),
+         c10::toString(x.scalar_type()), shape_string(residual.sizes()), c10::toString(residual.scalar_type()),
+         residual.device().str(),
+         gate.defined() ? fmt::format("{} {}", shape_string(gate.sizes()), c10::toString(gate.scalar_type()))
+                        : std::string("none"),
+         c10::toString(out_dtype));
+  }
+  const c10::cuda::CUDAGuard guard(x.device());
+  auto out = torch::empty(x.sizes(), x.options().dtype(out_dtype));
+  detail::LayerNormAffineParams p;
+  p.updated_x = x.data_ptr<float>();
+  p.residual = residual.data_ptr();
+  p.gate = gate.defined() ? gate.data_ptr<float>() : nullptr;
+  p.gate_batch_stride = gate.defined() ? affine_batch_stride(gate, x) : 0;
+  fill_layer_norm(p, x, scale, shift, eps, one_plus_scale, out);
+  detail::check_launch(detail::launch_layer_norm_affine(p, norm_element(out_dtype), at::cuda::getCurrentCUDAStream()),
+                       "Wan DiT residual add + LayerNorm");
   return out;
 }
 

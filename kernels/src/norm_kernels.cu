@@ -147,31 +147,77 @@ __global__ void __launch_bounds__(kThreads) rms_norm_rope_kernel(RmsNormRopePara
   }
 }
 
+// Four consecutive elements as float, and back (8- or 16-byte accesses: the wrappers keep rows aligned).
+template <typename T>
+__device__ __forceinline__ void load4(const T* src, float (&dst)[4]) {
+  if constexpr (sizeof(T) == 4) {
+    const float4 raw = *reinterpret_cast<const float4*>(src);
+    dst[0] = raw.x, dst[1] = raw.y, dst[2] = raw.z, dst[3] = raw.w;
+  } else {
+    const uint2 raw = *reinterpret_cast<const uint2*>(src);
+    const T* e = reinterpret_cast<const T*>(&raw);
+#pragma unroll
+    for (int i = 0; i < 4; ++i) dst[i] = to_float(e[i]);
+  }
+}
+
+template <typename T>
+__device__ __forceinline__ void store4(T* dst, const float (&src)[4]) {
+  if constexpr (sizeof(T) == 4) {
+    *reinterpret_cast<float4*>(dst) = make_float4(src[0], src[1], src[2], src[3]);
+  } else {
+    uint2 raw;
+    T* e = reinterpret_cast<T*>(&raw);
+#pragma unroll
+    for (int i = 0; i < 4; ++i) e[i] = from_float<T>(src[i]);
+    *reinterpret_cast<uint2*>(dst) = raw;
+  }
+}
+
 template <typename Out>
 __global__ void __launch_bounds__(kThreads) layer_norm_affine_kernel(LayerNormAffineParams p) {
-  constexpr int N = 4;  // floats per 16-byte load
+  constexpr int N = 4;
   const int64_t row = static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / 32;
   if (row >= p.rows) return;
   const int lane = threadIdx.x % 32;
-  const float* x = p.x + row * p.channels;
   const int64_t b = row / p.tokens;
   const float* scale = p.scale + b * p.scale_batch_stride;
   const float* shift = p.shift + b * p.shift_batch_stride;
   Out* out = static_cast<Out*>(p.out) + row * p.channels;
 
-  // Two passes for the variance (mean first), as exact as float32 allows; the row stays in L1.
+  // Two passes for the variance (mean first), as exact as float32 allows; the later passes read the
+  // row back from cache. Each lane reads back only what it wrote itself, so no barrier is needed.
+  const float* x = p.x + row * p.channels;
   float sum = 0.0f;
-  for (int c = lane * N; c < p.channels; c += 32 * N) {
-    float v[N];
-    Vec<float>::load(x + c, v);
+  if (p.residual != nullptr) {
+    const Out* residual = static_cast<const Out*>(p.residual) + row * p.channels;
+    const float* gate = p.gate == nullptr ? nullptr : p.gate + b * p.gate_batch_stride;
+    float* updated = p.updated_x + row * p.channels;
+    for (int c = lane * N; c < p.channels; c += 32 * N) {
+      float v[N], r[N];
+      load4(x + c, v);
+      load4(residual + c, r);
 #pragma unroll
-    for (int i = 0; i < N; ++i) sum += v[i];
+      for (int i = 0; i < N; ++i) {
+        v[i] = gate == nullptr ? v[i] + r[i] : fmaf(r[i], gate[c + i], v[i]);
+        sum += v[i];
+      }
+      store4(updated + c, v);
+    }
+    x = updated;
+  } else {
+    for (int c = lane * N; c < p.channels; c += 32 * N) {
+      float v[N];
+      load4(x + c, v);
+#pragma unroll
+      for (int i = 0; i < N; ++i) sum += v[i];
+    }
   }
   const float mean = warp_sum(sum) / static_cast<float>(p.channels);
   float squares = 0.0f;
   for (int c = lane * N; c < p.channels; c += 32 * N) {
     float v[N];
-    Vec<float>::load(x + c, v);
+    load4(x + c, v);
 #pragma unroll
     for (int i = 0; i < N; ++i) squares = fmaf(v[i] - mean, v[i] - mean, squares);
   }
@@ -179,16 +225,14 @@ __global__ void __launch_bounds__(kThreads) layer_norm_affine_kernel(LayerNormAf
 
   for (int c = lane * N; c < p.channels; c += 32 * N) {
     float v[N];
-    Vec<float>::load(x + c, v);
+    load4(x + c, v);
     float y[N];
 #pragma unroll
     for (int i = 0; i < N; ++i) {
       const float factor = p.one_plus_scale ? scale[c + i] + 1.0f : scale[c + i];
       y[i] = (v[i] - mean) * inverse * factor + shift[c + i];
     }
-    Out* dst = out + c;
-#pragma unroll
-    for (int i = 0; i < N; ++i) dst[i] = from_float<Out>(y[i]);
+    store4(out + c, y);
   }
 }
 

@@ -45,15 +45,21 @@ struct RmsNormRopeParams {
 LaunchStatus launch_rms_norm_rope(const RmsNormRopeParams& p, NormElement type, cudaStream_t stream);
 
 // Wan DiT LayerNorm of the float32 residual stream x [rows, channels] followed by a per-batch affine
-// map: out = normed * (scale (+ 1)) + shift, written as out_type. scale and shift rows are chosen by
-// batch = row / tokens with the given strides (0: one row for all).
+// map: out = normed * (scale (+ 1)) + shift, written as out_type. scale, shift and gate rows are
+// chosen by batch = row / tokens with the given strides (0: one row for all).
+// With residual set, the row is first advanced, x + residual (* gate), written to updated_x (which
+// may be x itself), and that sum is what gets normalised: the block's residual add and the next
+// norm in one pass over the stream. residual has out_type's element type; gate null: plain add.
 struct LayerNormAffineParams {
   const float* x = nullptr;
   void* out = nullptr;
   const float* scale = nullptr;
   const float* shift = nullptr;
+  const void* residual = nullptr;
+  const float* gate = nullptr;
+  float* updated_x = nullptr;
   int64_t rows = 0, tokens = 0;
-  int64_t scale_batch_stride = 0, shift_batch_stride = 0;
+  int64_t scale_batch_stride = 0, shift_batch_stride = 0, gate_batch_stride = 0;
   int channels = 0;
   float eps = 0.0f;
   bool one_plus_scale = false;

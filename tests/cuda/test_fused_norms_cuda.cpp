@@ -120,6 +120,38 @@ void check_layer_norm_affine(torch::Dtype out_dtype, int64_t batch, int64_t toke
   BLADE_CHECK(error <= tolerance(out_dtype), "LayerNorm {}: relative error {} against float64", name(out_dtype), error);
 }
 
+// The residual add fused with the LayerNorm after it: the stream x is advanced in place and the norm
+// is of the new value. Gated (the self-attention and FFN updates) and plain (cross-attention).
+void check_residual_layer_norm_affine(torch::Dtype dtype, int64_t batch, int64_t tokens, int64_t channels, bool gated,
+                                      uint64_t seed) {
+  torch::manual_seed(seed);
+  const auto f32 = torch::TensorOptions().device(kCuda);
+  auto x = torch::randn({batch, tokens, channels}, f32) * 3.0 + 40.0;
+  const auto update = (torch::randn({batch, tokens, channels}, f32) * 2.0).to(dtype);
+  const auto table = torch::randn({batch, 6, channels}, f32) * 0.5;
+  const auto gate = gated ? table.narrow(1, 2, 1) : torch::Tensor();
+  const auto shift = table.narrow(1, 3, 1), scale = table.narrow(1, 4, 1);
+  BLADE_CHECK(kernels::residual_layer_norm_affine_applies(x, update, gate, scale, shift, dtype),
+              "the residual + LayerNorm kernel should take this shape");
+  const auto gain = gated ? gate.to(torch::kFloat64) : torch::ones({1}, f32.dtype(torch::kFloat64));
+  const auto x64 = x.to(torch::kFloat64) + update.to(torch::kFloat64) * gain;
+  const auto* storage_before = x.data_ptr<float>();
+  poison_allocator(x.numel() * 4);
+  const auto fused = kernels::residual_layer_norm_affine_cuda(x, update, gate, scale, shift, 1e-6, true, dtype);
+  const auto centred = x64 - x64.mean(-1, true);
+  const auto expected = centred * torch::rsqrt(centred.pow(2).mean(-1, true) + 1e-6) * (scale.to(torch::kFloat64) + 1.0) +
+                        shift.to(torch::kFloat64);
+  const double stream_error = test::relative_error(x.to(torch::kFloat64), x64);
+  const double norm_error = test::relative_error(fused.to(torch::kFloat64), expected);
+  fmt::print("residual {} + layer norm -> {} B{} L{} C{}: stream rel {:.2e}, norm rel {:.2e}\n", gated ? "gated" : "plain",
+             name(dtype), batch, tokens, channels, stream_error, norm_error);
+  BLADE_CHECK(x.data_ptr<float>() == storage_before, "the stream was not updated in place");
+  BLADE_CHECK(stream_error <= 1e-6, "updated stream: relative error {} against float64", stream_error);
+  BLADE_CHECK(fused.isfinite().all().item<bool>(), "non-finite output (an element not written?)");
+  BLADE_CHECK(norm_error <= tolerance(dtype), "residual + LayerNorm {}: relative error {} against float64", name(dtype),
+              norm_error);
+}
+
 void check_channel_rms_norm(torch::Dtype dtype, const std::vector<int64_t>& shape, bool strided, bool with_bias,
                             bool silu, uint64_t seed) {
   torch::manual_seed(seed);
@@ -264,6 +296,8 @@ int main() {
   for (auto dtype : {torch::kBFloat16, torch::kFloat32}) {
     check_layer_norm_affine(dtype, 2, 77, 1536, true, seed + 3);
     check_layer_norm_affine(dtype, 1, 50, 264, false, seed + 4);
+    check_residual_layer_norm_affine(dtype, 2, 77, 1536, true, seed + 9);
+    check_residual_layer_norm_affine(dtype, 1, 50, 264, false, seed + 10);
   }
   for (auto dtype : {torch::kBFloat16, torch::kFloat32}) {
     check_channel_rms_norm(dtype, {1, 96, 3, 17, 23}, false, false, true, seed + 5);

@@ -4,6 +4,7 @@
 
 #include "../asa/asa_reference.h"
 #include "attention/asa_sparse_attention.h"
+#include "core/error.h"
 #include "cuda_asa_util.h"
 #include "kernels/asa_cuda.h"
 #include "kernels/asa_cuda_bench.h"
@@ -190,6 +191,63 @@ void misaligned_inputs_case() {
   BLADE_CHECK(error <= test::tolerance(torch::kBFloat16), "misaligned q: rel. error {}", error);
 }
 
+// q and v in a linear layer's [B, L, H, D] layout seen heads-first, as the DiT hands them over, and k
+// as the first half of each row of a wider tensor (a slice of a fused projection). With B = 1 the
+// Hopper kernel reads all three in place and writes its output [1, L, H, D] (checked through a
+// NaN-poisoned strided buffer too); with B = 2 it reads k in place (one (batch, head) stride) and
+// copies q and v packed; the mma.sync kernel copies all three. Every way must equal the float64
+// reference.
+void strided_layouts_case(int64_t batch, bool hopper_kernel, torch::Dtype dtype, int64_t dim) {
+  const auto options = torch::TensorOptions().device(torch::kCUDA).dtype(dtype);
+  const int64_t heads = 3, tokens = 300, block = 128, pool = 30;
+  const auto heads_first = [&] { return torch::randn({batch, tokens, heads, dim}, options).transpose(1, 2); };
+  const auto q = heads_first(), v = heads_first();
+  const auto k = torch::randn({batch, heads, tokens, 2 * dim}, options).narrow(3, 0, dim);
+  BLADE_CHECK(!q.is_contiguous() && !k.is_contiguous() && !v.is_contiguous(), "the test needs strided q, k and v");
+  const int64_t n = (tokens + block - 1) / block;
+  const auto mask = test::random_block_mask(batch, heads, n, n, 0.6);
+  const auto index = mask.to_index();
+  kernels::GlobalTokenTensors global;
+  global.keys = test::pool_reference(k.cpu(), pool).to(torch::kCUDA, dtype);
+  global.values = test::pool_reference(v.cpu(), pool).to(torch::kCUDA, dtype);
+  global.log_weight = test::pool_log_weight_reference(tokens, pool);
+  const auto ref = test::masked_attention_reference(q.cpu(), k.cpu(), v.cpu(), test::token_mask(mask, tokens, tokens, block),
+                                                    global.keys.cpu(), global.values.cpu(), global.log_weight);
+  const std::string label = fmt::format("strided q, k, v, {} D{} B{} ({})", test::dtype_label(dtype), dim, batch,
+                                        hopper_kernel ? "Hopper" : "mma.sync");
+
+  test::poison_allocator();
+  const auto result = kernels::block_sparse_forward_cuda(q, k, v, index.offsets, index.indices, block, global);
+  torch::cuda::synchronize();
+  const double error = test::relative_error(result.out.cpu(), ref.out);
+  fmt::print("{}: out rel {:.2e}, out strides [{}]\n", label, error, fmt::join(result.out.strides(), ", "));
+  BLADE_CHECK(error <= test::tolerance(dtype), "{}: rel. error {}", label, error);
+  const bool written_heads_last = result.out.stride(2) == heads * dim && result.out.stride(1) == dim;
+  BLADE_CHECK(written_heads_last == (hopper_kernel && batch == 1),
+              "{}: the output should be laid out [1, L, H, D] exactly when the Hopper kernel runs with B = 1", label);
+
+  auto out = torch::full({batch, tokens, heads, dim}, NAN, options).transpose(1, 2);
+  auto lse = torch::full({batch, heads, tokens}, NAN, options.dtype(torch::kFloat32));
+  if (hopper_kernel && batch == 1) {
+    kernels::block_sparse_forward_cuda_into(q, k, v, index.offsets, index.indices, block, global, out, lse);
+    torch::cuda::synchronize();
+    const double into_error = test::relative_error(out.cpu(), ref.out);
+    const double lse_error = test::max_abs_difference(lse, ref.lse);
+    fmt::print("{}: into a strided buffer, out rel {:.2e}, lse max abs {:.2e}\n", label, into_error, lse_error);
+    BLADE_CHECK(into_error <= test::tolerance(dtype) && lse_error <= 1e-3,
+                "{}: into a strided buffer, rel. error {}, LSE error {}", label, into_error, lse_error);
+  } else {
+    // A strided output the kernel cannot write in place is refused, not written wrong.
+    bool refused = false;
+    try {
+      kernels::block_sparse_forward_cuda_into(q, k, v, index.offsets, index.indices, block, global, out, lse);
+    } catch (const Error& e) {
+      refused = std::string(e.what()).find("output buffers") != std::string::npos;
+    }
+    BLADE_CHECK(refused, "{}: a strided output buffer must be refused with an error naming the output buffers", label);
+  }
+}
+
 }  // namespace
 
 int main() {
@@ -220,6 +278,11 @@ int main() {
     run_shape_matrix({128});
     run_tile_count_cases();
   }
+  kernels::set_forward_kernel(1);
+  strided_layouts_case(1, false, torch::kBFloat16, 128);
+  kernels::set_forward_kernel(0);
+  for (int64_t batch : {1, 2}) strided_layouts_case(batch, hopper, torch::kBFloat16, 128);
+  strided_layouts_case(1, hopper, torch::kFloat16, 64);
   kernels::set_forward_kernel(0);
   for (int64_t block : {64, 128}) {
     Case long_rows;  // many kept tiles per row: the double buffering wraps several times

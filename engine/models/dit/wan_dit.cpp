@@ -115,13 +115,15 @@ torch::Tensor WanDiTImpl::forward(const torch::Tensor& latents, const torch::Ten
     // attention back end's order for the whole pass: one reorder here instead of q, k, v and the
     // output in every layer.
     if (ordered) x = x.index_select(1, layout.order);
+    PendingResidual pending;
     for (size_t i = 0; i < blocks_.size(); ++i) {
       BLADE_PROFILE_SCOPE("blade::dit_block");
       const attention::AttentionCallInfo info{.layer = static_cast<int>(i), .step = step_index, .grid = grid,
                                               .tokens_in_backend_order = ordered};
       x = blocks_[i]->forward(x, conditions.time_modulation, conditions.context, rope, self_attention, info,
-                              layout.heads_contiguous);
+                              layout.heads_contiguous, &pending);
     }
+    if (pending.update.defined()) x = residual_add(x, pending.update, pending.gate);
     if (ordered) x = x.index_select(1, layout.inverse);
 
     const auto head = head_modulation_ + conditions.time.unsqueeze(1);  // [B, 2, dim]: shift, scale

@@ -77,26 +77,36 @@ WanBlockImpl::WanBlockImpl(const WanDiTConfig& config, const WanDiTPlacement& pl
 torch::Tensor WanBlockImpl::forward(torch::Tensor x, const torch::Tensor& time_modulation,
                                     const torch::Tensor& context, const torch::Tensor& rope_factors,
                                     attention::AttentionBackend& backend,
-                                    const attention::AttentionCallInfo& info, bool heads_contiguous) const {
+                                    const attention::AttentionCallInfo& info, bool heads_contiguous,
+                                    PendingResidual* pending) const {
   const auto modulation = scale_shift_table_ + time_modulation;  // [B, 6, dim] fp32
   const auto part = [&](int64_t i) { return modulation.narrow(1, i, 1); };
 
+  // Each residual add is fused with the norm that follows it (one pass over the float32 stream).
   const auto dtype = attn1_->compute_dtype();
-  const auto attn_in = modulated_norm(x, part(0), part(1), eps_, dtype);
+  const auto attn_in = pending != nullptr && pending->update.defined()
+                           ? add_then_modulated_norm(x, pending->update, pending->gate, part(0), part(1), eps_, dtype)
+                           : modulated_norm(x, part(0), part(1), eps_, dtype);
+  torch::Tensor attended;
   {
     BLADE_PROFILE_SCOPE("blade::self_attention");
-    x = residual_add(x, attn1_->self_attention(attn_in, rope_factors, backend, info, heads_contiguous), part(2));
+    attended = attn1_->self_attention(attn_in, rope_factors, backend, info, heads_contiguous);
   }
 
-  const auto cross_in = affine_norm(x, cross_norm_->weight(), cross_norm_->bias(), eps_, dtype);
+  const auto cross_in = add_then_affine_norm(x, attended, part(2), cross_norm_->weight(), cross_norm_->bias(), eps_,
+                                             dtype);
+  torch::Tensor crossed;
   {
     BLADE_PROFILE_SCOPE("blade::cross_attention");
-    x = residual_add(x, attn2_->cross_attention(cross_in, context), torch::Tensor());
+    crossed = attn2_->cross_attention(cross_in, context);
   }
 
-  const auto ffn_in = modulated_norm(x, part(3), part(4), eps_, dtype);
+  const auto ffn_in = add_then_modulated_norm(x, crossed, torch::Tensor(), part(3), part(4), eps_, dtype);
   BLADE_PROFILE_SCOPE("blade::feed_forward");
-  return residual_add(x, ffn_->forward(ffn_in), part(5));
+  auto ffn_out = ffn_->forward(ffn_in);
+  if (pending == nullptr) return residual_add(x, ffn_out, part(5));
+  *pending = PendingResidual{std::move(ffn_out), part(5)};
+  return x;
 }
 
 }  // namespace blade::models

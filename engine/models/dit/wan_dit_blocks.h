@@ -49,15 +49,25 @@ class WanFeedForwardImpl : public torch::nn::Module {
 };
 TORCH_MODULE(WanFeedForward);
 
+// A block's last residual update (the gated FFN output), not yet added to the stream: the next block
+// adds it in the same pass as its first norm. Empty before the first block.
+struct PendingResidual {
+  torch::Tensor update;
+  torch::Tensor gate;
+};
+
 class WanBlockImpl : public torch::nn::Module {
  public:
   WanBlockImpl(const WanDiTConfig& config, const WanDiTPlacement& placement);
 
   // x [B, L, dim] fp32 residual stream (updated in place when no gradient is recorded);
   // time_modulation e0 [B, 6, dim] fp32; context [B, L_text, dim] compute dtype.
+  // With `pending`, the block first adds the update left there, and leaves its own last update there
+  // instead of adding it: the caller adds the final one (residual_add) after the last block.
   torch::Tensor forward(torch::Tensor x, const torch::Tensor& time_modulation, const torch::Tensor& context,
                         const torch::Tensor& rope_factors, attention::AttentionBackend& backend,
-                        const attention::AttentionCallInfo& info, bool heads_contiguous = false) const;
+                        const attention::AttentionCallInfo& info, bool heads_contiguous = false,
+                        PendingResidual* pending = nullptr) const;
 
  private:
   double eps_ = 1e-6;

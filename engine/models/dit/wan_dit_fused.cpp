@@ -48,6 +48,34 @@ torch::Tensor affine_norm(const torch::Tensor& x, const torch::Tensor& weight, c
   return at::layer_norm(x, {x.size(-1)}, weight, bias, eps).to(out_dtype);
 }
 
+torch::Tensor add_then_modulated_norm(torch::Tensor& x, const torch::Tensor& update, const torch::Tensor& gate,
+                                      const torch::Tensor& shift, const torch::Tensor& scale, double eps,
+                                      torch::Dtype out_dtype) {
+#ifdef BLADE_HAVE_CUDA_KERNELS
+  if (fused_allowed({&x, &update, &gate, &shift, &scale}) &&
+      kernels::residual_layer_norm_affine_applies(x, update, gate, scale, shift, out_dtype)) {
+    return kernels::residual_layer_norm_affine_cuda(x, update, gate, scale, shift, eps, /*one_plus_scale=*/true,
+                                                    out_dtype);
+  }
+#endif
+  x = residual_add(x, update, gate);
+  return modulated_norm(x, shift, scale, eps, out_dtype);
+}
+
+torch::Tensor add_then_affine_norm(torch::Tensor& x, const torch::Tensor& update, const torch::Tensor& gate,
+                                   const torch::Tensor& weight, const torch::Tensor& bias, double eps,
+                                   torch::Dtype out_dtype) {
+#ifdef BLADE_HAVE_CUDA_KERNELS
+  if (fused_allowed({&x, &update, &gate, &weight, &bias}) &&
+      kernels::residual_layer_norm_affine_applies(x, update, gate, weight, bias, out_dtype)) {
+    return kernels::residual_layer_norm_affine_cuda(x, update, gate, weight, bias, eps, /*one_plus_scale=*/false,
+                                                    out_dtype);
+  }
+#endif
+  x = residual_add(x, update, gate);
+  return affine_norm(x, weight, bias, eps, out_dtype);
+}
+
 torch::Tensor normed_query_key(const torch::Tensor& projected, const torch::Tensor& weight, double eps,
                                const torch::Tensor& rope_factors, int64_t head_dim, torch::Dtype out_dtype) {
 #ifdef BLADE_HAVE_CUDA_KERNELS

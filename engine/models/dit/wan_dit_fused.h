@@ -18,6 +18,16 @@ torch::Tensor modulated_norm(const torch::Tensor& x, const torch::Tensor& shift,
 torch::Tensor affine_norm(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias, double eps,
                           torch::Dtype out_dtype);
 
+// The residual add that ends a sub-layer and the norm that starts the next one:
+// x = residual_add(x, update, gate), then modulated_norm / affine_norm of the new x. On CUDA one kernel
+// updates x in place and writes the norm in the same pass over the residual stream.
+torch::Tensor add_then_modulated_norm(torch::Tensor& x, const torch::Tensor& update, const torch::Tensor& gate,
+                                      const torch::Tensor& shift, const torch::Tensor& scale, double eps,
+                                      torch::Dtype out_dtype);
+torch::Tensor add_then_affine_norm(torch::Tensor& x, const torch::Tensor& update, const torch::Tensor& gate,
+                                   const torch::Tensor& weight, const torch::Tensor& bias, double eps,
+                                   torch::Dtype out_dtype);
+
 // The query / key path after the projection: RMS norm over all heads (float32, weight [C]), then,
 // when rope_factors (complex128 [L, head_dim / 2]) is defined, the rotary embedding in float64;
 // [B, L, C] as out_dtype.

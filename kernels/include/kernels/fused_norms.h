@@ -31,4 +31,13 @@ bool layer_norm_affine_applies(const torch::Tensor& x, const torch::Tensor& scal
 torch::Tensor layer_norm_affine_cuda(const torch::Tensor& x, const torch::Tensor& scale, const torch::Tensor& shift,
                                      double eps, bool one_plus_scale, torch::Dtype out_dtype);
 
+// The block's residual add fused with the LayerNorm that follows it: x += residual (* gate), in place,
+// then layer_norm_affine_cuda of the new x, in one pass. residual [B, L, C] contiguous of out_dtype,
+// gate float32 [B or 1, 1, C] or [C] like scale, or undefined for a plain add.
+bool residual_layer_norm_affine_applies(const torch::Tensor& x, const torch::Tensor& residual, const torch::Tensor& gate,
+                                        const torch::Tensor& scale, const torch::Tensor& shift, torch::Dtype out_dtype);
+torch::Tensor residual_layer_norm_affine_cuda(torch::Tensor& x, const torch::Tensor& residual, const torch::Tensor& gate,
+                                              const torch::Tensor& scale, const torch::Tensor& shift, double eps,
+                                              bool one_plus_scale, torch::Dtype out_dtype);
+
 }  // namespace blade::kernels
