@@ -25,9 +25,9 @@ struct PipelineBenchSetting {
 };
 
 // The three settings above, the BLADE one again with the VAE decode in bf16 ("asa-gt-8-vae-bf16"),
-// that one with the composite norms instead of the fused kernels ("asa-gt-8-vae-bf16-composite",
-// what the fused kernels save) and with packed attention operands ("asa-gt-8-vae-bf16-packed", what
-// the strided ones save or cost); `sparsity` is ASA-GT's fixed sparsity (the paper's Wan runs reach ~0.8).
+// that one with packed attention operands ("asa-gt-8-vae-bf16-packed", what the strided ones save or
+// cost) and with the composite norms instead of the fused kernels ("asa-gt-8-vae-bf16-composite",
+// what the fused kernels save); `sparsity` is ASA-GT's fixed sparsity (the paper's Wan runs reach ~0.8).
 std::vector<PipelineBenchSetting> blade_bench_settings(double sparsity, int student_steps = 8, int dense_steps = 50);
 
 struct PipelineBenchOptions {

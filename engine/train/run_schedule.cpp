@@ -10,13 +10,14 @@ bool RunSchedule::out_of_time() const {
   return max_seconds_ > 0.0 && std::chrono::duration<double>(Clock::now() - started_).count() >= max_seconds_;
 }
 
-bool RunSchedule::checkpoint_due(int64_t iteration) {
+bool RunSchedule::checkpoint_due(int64_t iteration) const {
   const bool by_count = checkpoint_every_ > 0 && iteration % checkpoint_every_ == 0;
-  const bool by_time = std::chrono::duration<double>(Clock::now() - last_checkpoint_).count() >= checkpoint_seconds_;
-  if (!by_count && !by_time) return false;
+  return by_count || std::chrono::duration<double>(Clock::now() - last_checkpoint_).count() >= checkpoint_seconds_;
+}
+
+void RunSchedule::checkpoint_written(int64_t iteration) {
   checkpointed_at_ = iteration;
   last_checkpoint_ = Clock::now();
-  return true;
 }
 
 }  // namespace blade::train

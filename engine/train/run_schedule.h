@@ -14,8 +14,11 @@ class RunSchedule {
 
   bool out_of_time() const;
 
-  // Called after each iteration: whether a checkpoint is due now. A true answer counts as written.
-  bool checkpoint_due(int64_t iteration);
+  // Called after each iteration: whether a checkpoint is due now.
+  bool checkpoint_due(int64_t iteration) const;
+
+  // After a checkpoint of this iteration was written: the time interval starts again from now.
+  void checkpoint_written(int64_t iteration);
 
   // Whether the checkpoint written last holds this iteration (so the end of the run needs none).
   bool checkpointed(int64_t iteration) const { return checkpointed_at_ == iteration; }

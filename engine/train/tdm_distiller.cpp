@@ -384,7 +384,10 @@ void TdmDistiller::run(const ProgressCallback& progress, const CancelToken* canc
                  {"seconds", seconds},
                  {"prompts", prompt_cursor_}});
     report.checkpointed = schedule.checkpoint_due(iteration_);
-    if (report.checkpointed) save_checkpoint();
+    if (report.checkpointed) {
+      save_checkpoint();
+      schedule.checkpoint_written(iteration_);
+    }
     if (progress) progress(report);
   }
   if (!schedule.checkpointed(iteration_)) save_checkpoint();

@@ -362,7 +362,10 @@ void TeacherTrainer::run(const ProgressCallback& progress, const CancelToken* ca
                  {"seconds", seconds},
                  {"clips", data_cursor_}});
     report.checkpointed = schedule.checkpoint_due(iteration_);
-    if (report.checkpointed) save_checkpoint();
+    if (report.checkpointed) {
+      save_checkpoint();
+      schedule.checkpoint_written(iteration_);
+    }
     if (progress) progress(report);
   }
   if (!schedule.checkpointed(iteration_)) save_checkpoint();

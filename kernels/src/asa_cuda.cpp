@@ -164,7 +164,8 @@ void block_sparse_forward_cuda_into(const torch::Tensor& q_in, const torch::Tens
   require_supported(q_in, k_in, v_in, block_size);
   const c10::cuda::CUDAGuard guard(q_in.device());
   detail::SparseForwardParams p;
-  const bool hopper = hopper_forward_runs(q_in.size(3), block_size);
+  // (Without query or key tokens the Hopper kernel does not run: everything is packed for the other one.)
+  const bool hopper = hopper_forward_runs(q_in.size(3), block_size) && q_in.size(2) > 0 && k_in.size(2) > 0;
   const auto q = kernel_operand(q_in, hopper, p.q_strides), k = kernel_operand(k_in, hopper, p.k_strides);
   const auto v = kernel_operand(v_in, hopper, p.v_strides);
   const int64_t bh = q.size(0) * q.size(1), query_blocks = blocks_of(q.size(2), block_size);

@@ -100,6 +100,8 @@ class TestTrainMath : public QObject {
     QVERIFY(!by_count.checkpoint_due(1));
     QVERIFY(!by_count.checkpoint_due(2));
     QVERIFY(by_count.checkpoint_due(3));
+    QVERIFY(!by_count.checkpointed(3));  // due, not yet written
+    by_count.checkpoint_written(3);
     QVERIFY(by_count.checkpointed(3));
     QVERIFY(!by_count.checkpoint_due(4));
     QVERIFY(!by_count.checkpointed(4));  // the run's end must write one
@@ -107,6 +109,12 @@ class TestTrainMath : public QObject {
     // No count, zero minutes between checkpoints: every iteration is due; zero max minutes never stop.
     train::RunSchedule by_time(0, 0.0, 0.0);
     QVERIFY(by_time.checkpoint_due(1) && by_time.checkpoint_due(2));
+    // The interval restarts when a checkpoint is written, not when it was found due.
+    train::RunSchedule interval(0, 0.5 / 60.0, 0.0);  // half a second
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    QVERIFY(interval.checkpoint_due(1));
+    interval.checkpoint_written(1);
+    QVERIFY(!interval.checkpoint_due(2));
     train::RunSchedule never(0, 60.0, 0.0);
     QVERIFY(!never.checkpoint_due(5));
     QVERIFY(!never.out_of_time());

@@ -83,10 +83,12 @@ torch::Tensor WanBlockImpl::forward(torch::Tensor x, const torch::Tensor& time_m
   const auto part = [&](int64_t i) { return modulation.narrow(1, i, 1); };
 
   // Each residual add is fused with the norm that follows it (one pass over the float32 stream).
+  // Every update is released as soon as it is added: the FFN, where memory peaks, holds none of them.
   const auto dtype = attn1_->compute_dtype();
   const auto attn_in = pending != nullptr && pending->update.defined()
                            ? add_then_modulated_norm(x, pending->update, pending->gate, part(0), part(1), eps_, dtype)
                            : modulated_norm(x, part(0), part(1), eps_, dtype);
+  if (pending != nullptr) *pending = {};
   torch::Tensor attended;
   {
     BLADE_PROFILE_SCOPE("blade::self_attention");
@@ -95,6 +97,7 @@ torch::Tensor WanBlockImpl::forward(torch::Tensor x, const torch::Tensor& time_m
 
   const auto cross_in = add_then_affine_norm(x, attended, part(2), cross_norm_->weight(), cross_norm_->bias(), eps_,
                                              dtype);
+  attended.reset();
   torch::Tensor crossed;
   {
     BLADE_PROFILE_SCOPE("blade::cross_attention");
@@ -102,6 +105,7 @@ torch::Tensor WanBlockImpl::forward(torch::Tensor x, const torch::Tensor& time_m
   }
 
   const auto ffn_in = add_then_modulated_norm(x, crossed, torch::Tensor(), part(3), part(4), eps_, dtype);
+  crossed.reset();
   BLADE_PROFILE_SCOPE("blade::feed_forward");
   auto ffn_out = ffn_->forward(ffn_in);
   if (pending == nullptr) return residual_add(x, ffn_out, part(5));
