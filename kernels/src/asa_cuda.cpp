@@ -3,7 +3,6 @@
 #include "asa_cuda_checks.h"
 #include "asa_launch.h"
 #include "core/error.h"
-#include "core/fused_kernels.h"
 #include "core/tensor_format.h"
 
 #include <ATen/cuda/CUDAContext.h>
@@ -77,7 +76,7 @@ std::optional<detail::OperandStrides> in_place_strides(const torch::Tensor& t) {
 
 // q, k or v as the kernel reads it: in place with its strides where the Hopper kernel runs, else packed.
 torch::Tensor kernel_operand(const torch::Tensor& t, bool hopper, detail::OperandStrides& strides) {
-  if (hopper && strided_attention_operands_enabled() && !t.is_contiguous()) {
+  if (hopper && !t.is_contiguous()) {
     if (const auto in_place = in_place_strides(t)) {
       strides = *in_place;
       return t;
@@ -164,8 +163,7 @@ void block_sparse_forward_cuda_into(const torch::Tensor& q_in, const torch::Tens
   require_supported(q_in, k_in, v_in, block_size);
   const c10::cuda::CUDAGuard guard(q_in.device());
   detail::SparseForwardParams p;
-  // (Without query or key tokens the Hopper kernel does not run: everything is packed for the other one.)
-  const bool hopper = hopper_forward_runs(q_in.size(3), block_size) && q_in.size(2) > 0 && k_in.size(2) > 0;
+  const bool hopper = hopper_forward_runs(q_in.size(3), block_size);
   const auto q = kernel_operand(q_in, hopper, p.q_strides), k = kernel_operand(k_in, hopper, p.k_strides);
   const auto v = kernel_operand(v_in, hopper, p.v_strides);
   const int64_t bh = q.size(0) * q.size(1), query_blocks = blocks_of(q.size(2), block_size);
@@ -219,8 +217,7 @@ SparseAttentionResult block_sparse_forward_cuda(const torch::Tensor& q, const to
   const c10::cuda::CUDAGuard guard(q.device());
   SparseAttentionResult r;
   // (Without query or key tokens the Hopper kernel does not run and the output stays packed.)
-  if (q.size(0) == 1 && q.size(2) > 0 && k.size(2) > 0 && hopper_forward_runs(q.size(3), block_size) &&
-      strided_attention_operands_enabled()) {
+  if (q.size(0) == 1 && q.size(2) > 0 && k.size(2) > 0 && hopper_forward_runs(q.size(3), block_size)) {
     // Written [1, Lq, H, D] under the [1, H, Lq, D] view, so merging the heads afterwards is free.
     r.out = torch::empty({1, q.size(2), q.size(1), q.size(3)}, q.options()).transpose(1, 2);
   } else {
