@@ -67,6 +67,13 @@ void print_row(const eval::EvalRow& row) {
   std::fflush(stdout);
 }
 
+void print_motions_found(const eval::EvalRow& row) {
+  std::string motions;
+  for (const auto& [motion, count] : row.motions_found) motions += fmt::format(" {} {},", motion, count);
+  if (!motions.empty()) motions.pop_back();
+  fmt::print("  {:<17} {:>4}{}{}\n", row.name, row.objects_found, motions.empty() ? "" : ":", motions);
+}
+
 }  // namespace
 
 int run_eval(const std::vector<std::string>& argv) {
@@ -144,9 +151,11 @@ int run_eval(const std::vector<std::string>& argv) {
     }
     std::fflush(stdout);
   };
-  eval::evaluate_models(options, callbacks, &interrupt_token());
+  const auto report = eval::evaluate_models(options, callbacks, &interrupt_token());
   bar.finish();
   if (!json) {
+    fmt::print("objects the judge found, by the motion it read:\n");
+    for (const auto& row : report.rows) print_motions_found(row);
     fmt::print("quality: mean judge score; PSNR/SSIM: against teacher-50-dense from the same prompt and seed; "
                "sparsity: mean fraction of key blocks skipped; s/clip: seconds per clip on {}\n",
                device_name(device));

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 
 using namespace blade;
@@ -199,7 +200,8 @@ class TestModelEvaluation : public QObject {
     QCOMPARE(clips_.size(), size_t{6 * 2});
     for (const auto& row : full_.rows) {
       double overall = 0.0, motion = 0.0;
-      int clips = 0;
+      int clips = 0, objects = 0;
+      std::map<std::string, int> motions;
       for (const auto& clip : clips_) {
         if (clip.row != row.name) continue;
         QVERIFY(std::find(full_.prompts.begin(), full_.prompts.end(), clip.prompt) != full_.prompts.end());
@@ -207,10 +209,24 @@ class TestModelEvaluation : public QObject {
         overall += clip.judgement.scores.overall;
         motion += clip.judgement.scores.motion;
         ++clips;
+        for (const auto& object : clip.judgement.objects) {
+          ++objects;
+          ++motions[object.motion ? world::to_string(*object.motion) : "none"];
+        }
       }
       QCOMPARE(clips, row.clips);
       QVERIFY(std::abs(overall / clips - row.accuracy.overall) < 1e-12);
       QVERIFY(std::abs(motion / clips - row.accuracy.motion) < 1e-12);
+      QCOMPARE(row.objects_found, objects);
+      QCOMPARE(row.motions_found, motions);
+      const auto json = eval::to_json(row);
+      QCOMPARE(json["objects_found"].get<int>(), objects);
+      int in_json = 0;
+      for (const auto& [motion_name, count] : json["motions_found"].items()) {
+        QCOMPARE(count.get<int>(), motions.at(motion_name));
+        in_json += count.get<int>();
+      }
+      QCOMPARE(in_json, objects);
     }
   }
 

@@ -36,7 +36,9 @@ json to_json(const EvalRow& row) {
           {"psnr_db", number(row.psnr_db)},
           {"ssim", number(row.ssim)},
           {"sparsity", row.sparsity},
-          {"seconds_per_clip", row.seconds_per_clip}};
+          {"seconds_per_clip", row.seconds_per_clip},
+          {"objects_found", row.objects_found},
+          {"motions_found", row.motions_found}};
 }
 
 json to_json(const EvalSkip& skip) { return {{"row", skip.row}, {"skipped", skip.reason}}; }

@@ -97,8 +97,14 @@ struct RowTally {
   AttributeScores sum;
   double temporal = 0.0, sharpness = 0.0, psnr = 0.0, ssim = 0.0, seconds = 0.0;
   int fidelity_clips = 0;
+  int objects = 0;
+  std::map<std::string, int> motions;
 
   void add(const ClipScores& scores, double clip_seconds) {
+    for (const auto& object : scores.judgement.objects) {
+      ++objects;
+      ++motions[object.motion ? world::to_string(*object.motion) : std::string("none")];
+    }
     const auto& a = scores.attributes;
     sum.colour += a.colour, sum.shape += a.shape, sum.size += a.size, sum.motion += a.motion;
     sum.speed += a.speed, sum.background += a.background, sum.count += a.count, sum.overall += a.overall;
@@ -120,6 +126,8 @@ struct RowTally {
     row.temporal = temporal / n;
     row.sharpness = sharpness / n;
     row.seconds_per_clip = seconds / n;
+    row.objects_found = objects;
+    row.motions_found = motions;
     if (fidelity_clips == clips) {
       row.psnr_db = psnr / n;
       row.ssim = ssim / n;

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,6 +58,11 @@ struct EvalRow {
   std::optional<double> ssim;
   double sparsity = 0.0;          // mean over all self-attention calls of the key blocks skipped
   double seconds_per_clip = 0.0;  // mean wall time of a generation (text, denoising, decode)
+  // What the judge found in the row's clips, summed over them: the objects, and how many of those
+  // moved in each way ("none": no motion of the world fits the track). Shows what a model draws
+  // whatever the prompt asked (every object orbiting, say).
+  int objects_found = 0;
+  std::map<std::string, int> motions_found;
 };
 
 struct EvalSkip {
