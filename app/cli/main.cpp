@@ -98,7 +98,8 @@ usage:
       student-8-asa-gt, student-4-asa-gt (students as their model_index.json recommends). Per row:
       quality (mean judge score) and per-attribute accuracy, temporal consistency, sharpness, PSNR
       and SSIM against teacher-50-dense from the same prompt and seed, achieved sparsity (key
-      blocks skipped), seconds per clip. The rows of a bundled model that is missing are skipped;
+      blocks skipped), seconds per clip, and the objects the judge found in the row's clips with
+      the motion it read for each. The rows of a bundled model that is missing are skipped;
       a folder named on the command line must exist
       --teacher DIR         (default: the bundled blade-mini-teacher)
       --student8 DIR        8-step ASA-GT student (default: the bundled blade-mini)
