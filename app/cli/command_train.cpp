@@ -30,7 +30,7 @@ void check_same(const Arguments& args, const std::string& option, double given, 
 int run_train(const std::vector<std::string>& argv) {
   const Arguments args(argv,
                        {"out", "iterations", "batch", "lr", "device", "checkpoint-minutes", "minutes", "log", "seed",
-                        "export-storage", "init", "text-len"},
+                        "export-storage", "init", "text-len", "object-loss-weight"},
                        {"resume", "no-export"});
   if (!args.positional().empty()) {
     fail(ErrorKind::InvalidArgument, "unexpected argument '{}' (options start with --)", args.positional().front());
@@ -43,6 +43,7 @@ int run_train(const std::vector<std::string>& argv) {
   options.batch = args.get_int("batch", gpu ? 32 : 2);
   options.adam.lr = args.get_double("lr", options.adam.lr);
   options.model.text_len = args.get_int("text-len", options.model.text_len);
+  options.object_loss_weight = args.get_double("object-loss-weight", options.object_loss_weight);
   options.seed = args.get_u64("seed", 0);
   options.checkpoint_minutes = args.get_double("checkpoint-minutes", 10.0);
   options.max_minutes = args.get_double("minutes", 0.0);
@@ -64,6 +65,7 @@ int run_train(const std::vector<std::string>& argv) {
     check_same(args, "text-len", static_cast<double>(options.model.text_len),
                stored.at("model").at("text_len").get<double>());
     check_same(args, "seed", static_cast<double>(options.seed), stored.at("seed").get<double>());
+    check_same(args, "object-loss-weight", options.object_loss_weight, stored.value("object_loss_weight", 1.0));
     options.seed = stored.at("seed").get<uint64_t>();  // it also seeds the world below
   } else if (train::has_checkpoint(options.out_dir)) {
     fail(ErrorKind::InvalidArgument, "{} already holds a training run; pass --resume to continue it or choose "

@@ -72,6 +72,8 @@ usage:
       --lr LR               AdamW learning rate (default 3e-4)
       --text-len N          prompt tokens the DiT's context holds (default 512, as Wan2.1); every
                             training prompt must fit: the run stops and names the length needed
+      --object-loss-weight W  pixels where the world draws an object weigh W in the loss, the
+                            background 1 (default 1: the plain mean)
       --device cpu|cuda     (default cpu; cuda trains under bf16 autocast)
       --resume              continue the run in DIR from its checkpoint
       --init MODEL_DIR      start a new run from an exported teacher folder (e.g. the bundled

@@ -25,6 +25,9 @@ struct TrainingClip {
 struct ClipBatch {
   torch::Tensor videos;              // [B, 3, frames, height, width] float32 in [-1, 1]
   std::vector<std::string> prompts;  // B prompts
+  // [B, 1, frames, height, width] float32, 1 where an object is drawn and 0 on the background;
+  // only from sources whose object masks were enabled, else undefined.
+  torch::Tensor object_masks;
 };
 
 class ClipSource {
@@ -41,6 +44,8 @@ class ClipSource {
   // throws Internal when a clip has the wrong shape or range). Sources that render in batches
   // override it; they must give the same clips and prompts as clip().
   virtual ClipBatch batch(uint64_t first, int64_t count);
+  // Asks batch() to fill ClipBatch::object_masks; false from sources that do not know their objects.
+  virtual bool enable_object_masks() { return false; }
   std::vector<std::string> prompts(uint64_t first, int64_t count);
 };
 

@@ -46,8 +46,12 @@ torch::Tensor diffuse_further(const torch::Tensor& x_from, const torch::Tensor& 
 }
 
 torch::Tensor flow_matching_loss(const torch::Tensor& predicted_velocity, const torch::Tensor& x0,
-                                 const torch::Tensor& noise) {
-  return torch::mse_loss(predicted_velocity.to(torch::kFloat32), (noise - x0).to(torch::kFloat32));
+                                 const torch::Tensor& noise, const torch::Tensor& weights) {
+  const auto predicted = predicted_velocity.to(torch::kFloat32);
+  const auto target = (noise - x0).to(torch::kFloat32);
+  if (!weights.defined()) return torch::mse_loss(predicted, target);
+  const auto w = weights.to(predicted.device(), torch::kFloat32).expand_as(predicted);
+  return (w * (predicted - target).square()).sum() / w.sum();
 }
 
 }  // namespace blade::train

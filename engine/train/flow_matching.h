@@ -33,8 +33,9 @@ torch::Tensor noise_from_velocity(const torch::Tensor& x, const torch::Tensor& v
 torch::Tensor diffuse_further(const torch::Tensor& x_from, const torch::Tensor& z, const torch::Tensor& sigma_from,
                               const torch::Tensor& sigma_to);
 
-// Mean squared error over all elements, in float32.
+// Mean squared error over all elements, in float32. With weights (broadcastable to the velocity,
+// e.g. [B, 1, F, H, W]): the weighted mean, sum(w e^2) / sum(w), so uniform weights give the plain mean.
 torch::Tensor flow_matching_loss(const torch::Tensor& predicted_velocity, const torch::Tensor& x0,
-                                 const torch::Tensor& noise);
+                                 const torch::Tensor& noise, const torch::Tensor& weights = {});
 
 }  // namespace blade::train

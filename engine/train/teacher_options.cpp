@@ -12,6 +12,10 @@ void TeacherTrainOptions::validate() const {
   if (iterations < 0) fail(ErrorKind::InvalidArgument, "iterations must not be negative, got {}", iterations);
   if (!(adam.lr > 0.0)) fail(ErrorKind::InvalidArgument, "learning rate must be positive, got {}", adam.lr);
   if (!(grad_clip > 0.0)) fail(ErrorKind::InvalidArgument, "gradient clip must be positive, got {}", grad_clip);
+  if (!(object_loss_weight >= 1.0 && object_loss_weight <= 1000.0)) {
+    fail(ErrorKind::InvalidArgument, "object loss weight must be in [1, 1000] (1: plain mean), got {}",
+         object_loss_weight);
+  }
   if (!(prompt_dropout >= 0.0 && prompt_dropout <= 1.0)) {
     fail(ErrorKind::InvalidArgument, "prompt dropout must be in [0, 1], got {}", prompt_dropout);
   }
@@ -38,6 +42,7 @@ nlohmann::json run_settings_to_json(const TeacherTrainOptions& o) {
           {"grad_clip", o.grad_clip},
           {"ema_decay", o.ema_decay},
           {"prompt_dropout", o.prompt_dropout},
+          {"object_loss_weight", o.object_loss_weight},
           {"seed", o.seed},
           {"tokenizer_vocab", o.tokenizer_vocab},
           {"tokenizer_corpus", o.tokenizer_corpus},
@@ -60,6 +65,7 @@ void apply_run_settings(const nlohmann::json& j, TeacherTrainOptions& o) {
     o.grad_clip = j.at("grad_clip").get<double>();
     o.ema_decay = j.at("ema_decay").get<double>();
     o.prompt_dropout = j.at("prompt_dropout").get<double>();
+    o.object_loss_weight = j.value("object_loss_weight", 1.0);  // absent in checkpoints of older runs
     o.seed = j.at("seed").get<uint64_t>();
     o.tokenizer_vocab = j.at("tokenizer_vocab").get<int64_t>();
     o.tokenizer_corpus = j.at("tokenizer_corpus").get<int64_t>();

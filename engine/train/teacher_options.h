@@ -26,6 +26,10 @@ struct TeacherTrainOptions {
   double grad_clip = 1.0;
   double ema_decay = 0.999;
   double prompt_dropout = 0.1;  // share of prompts replaced by "" (for classifier-free guidance)
+  // > 1: pixels where an object is drawn weigh this much in the loss, the background 1 (needs a clip
+  // source with object masks, the synthetic world). Objects cover a small share of a clip, so with
+  // the plain mean they are learnt last.
+  double object_loss_weight = 1.0;
   uint64_t seed = 0;
   int64_t tokenizer_vocab = 512;
   int64_t tokenizer_corpus = 20000;  // prompts 0 .. n-1 of the source train the tokenizer

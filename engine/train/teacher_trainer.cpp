@@ -106,6 +106,10 @@ TeacherTrainer::TeacherTrainer(TeacherTrainOptions options, ClipSource& source, 
   }
   if (resume) apply_run_settings(read_checkpoint_info(options_.out_dir, kKind).at("run"), options_);
   options_.validate();
+  if (options_.object_loss_weight > 1.0 && !source_.enable_object_masks()) {
+    fail(ErrorKind::InvalidArgument, "an object loss weight ({}) needs a clip source that knows where its objects are "
+         "(the synthetic world); '{}' does not", options_.object_loss_weight, source_.name());
+  }
   device_ = parse_device(options_.device);
   const ClipShape shape = source_.shape();
   const auto& clip = options_.model.clip;
@@ -259,7 +263,9 @@ torch::Tensor TeacherTrainer::forward_loss(const ClipBatch& batch, const std::ve
   AutocastScope autocast(options_.bf16 && device_.is_cuda(), device_);
   const auto context = text_->encode(prompts);
   const auto velocity = dit_->forward(noisy, timesteps, context, *attention_);
-  return flow_matching_loss(velocity, x0, noise);
+  torch::Tensor weights;
+  if (options_.object_loss_weight > 1.0) weights = 1.0 + (options_.object_loss_weight - 1.0) * batch.object_masks.to(device_);
+  return flow_matching_loss(velocity, x0, noise, weights);
 }
 
 double TeacherTrainer::train_step() {

@@ -53,7 +53,16 @@ ClipBatch WorldClipSource::batch(uint64_t first, int64_t count) {
   }
   world::RenderOptions options;
   options.device = render_device_;
-  out.videos = world::render_scenes(scenes, {shape_.frames, shape_.height, shape_.width}, options);
+  const world::ClipFormat format{shape_.frames, shape_.height, shape_.width};
+  out.videos = world::render_scenes(scenes, format, options);
+  if (object_masks_) {
+    std::vector<world::TrackScene> backgrounds;
+    for (const auto& scene : scenes) backgrounds.push_back({world::to_tracks(scene, shape_.frames).background, {}});
+    const auto empty = world::render_tracks(backgrounds, format, options);
+    // Half an 8-bit level in [-1, 1]: anti-aliased edges count, rounding noise does not.
+    constexpr double kDrawn = 1.0 / 255.0;
+    out.object_masks = ((out.videos - empty).abs().amax(1, /*keepdim=*/true) > kDrawn).to(torch::kFloat32);
+  }
   return out;
 }
 

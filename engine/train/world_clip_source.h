@@ -17,12 +17,18 @@ class WorldClipSource final : public ClipSource {
   TrainingClip clip(uint64_t index) override;
   std::string prompt(uint64_t index) override;
   ClipBatch batch(uint64_t first, int64_t count) override;
+  // The masks come from a second rendering of each batch without its objects.
+  bool enable_object_masks() override {
+    object_masks_ = true;
+    return true;
+  }
 
  private:
   ClipShape shape_;
   uint64_t seed_ = 0;
   torch::Device render_device_{torch::kCPU};
   double two_object_probability_ = 0.4;
+  bool object_masks_ = false;
 };
 
 }  // namespace blade::train

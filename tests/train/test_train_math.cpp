@@ -52,6 +52,24 @@ class TestTrainMath : public QObject {
     QCOMPARE(train::flow_matching_loss(v, x0, noise).item<double>(), 0.0);
   }
 
+  // The weighted loss is sum(w e^2) / sum(w) over the broadcast weights: per-pixel weights [B, 1, F,
+  // H, W] against a float64 reference; uniform weights give the plain mean.
+  void weighted_loss_matches_its_float64_reference() {
+    const auto predicted = torch::randn({2, 3, 4, 6, 5}, torch::kFloat32);
+    const auto x0 = torch::randn({2, 3, 4, 6, 5}, torch::kFloat32);
+    const auto noise = torch::randn({2, 3, 4, 6, 5}, torch::kFloat32);
+    const auto weights = 1.0 + 3.0 * (torch::rand({2, 1, 4, 6, 5}) > 0.7).to(torch::kFloat32);
+    const auto error = (predicted.to(torch::kFloat64) - (noise - x0).to(torch::kFloat64)).square();
+    const auto w = weights.to(torch::kFloat64).expand_as(error);
+    const double reference = ((w * error).sum() / w.sum()).item<double>();
+    const double weighted = train::flow_matching_loss(predicted, x0, noise, weights).item<double>();
+    QVERIFY2(std::abs(weighted - reference) / reference < 1e-6, std::to_string(weighted).c_str());
+    const double plain = train::flow_matching_loss(predicted, x0, noise).item<double>();
+    QVERIFY(std::abs(weighted - plain) / plain > 1e-3);  // the weights matter
+    const double uniform = train::flow_matching_loss(predicted, x0, noise, torch::full({2, 1, 4, 6, 5}, 2.5)).item<double>();
+    QVERIFY(std::abs(uniform - plain) / plain < 1e-6);
+  }
+
   void diffusing_further_gives_the_higher_noise_marginal() {
     auto generator = at::make_generator<at::CPUGeneratorImpl>(3);
     const int64_t n = 400000;

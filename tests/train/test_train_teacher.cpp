@@ -9,12 +9,14 @@
 #include "tiny_config.h"
 #include "train/checkpoint.h"
 #include "train/teacher_trainer.h"
+#include "train/world_clip_source.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -105,6 +107,34 @@ class TestTrainTeacher : public QObject {
     QVERIFY(QFileInfo(dir.filePath(QStringLiteral("model/model_index.json"))).isFile());
     options.max_minutes = -1.0;
     QVERIFY(test::throws_error([&] { options.validate(); }, ErrorKind::InvalidArgument));
+  }
+
+  // Object weighting trains on the world (which has masks) and is refused, before anything is
+  // written, on a source without them; out-of-range weights are refused too.
+  void object_loss_weight_needs_a_source_with_object_masks() {
+    QTemporaryDir dir;
+    auto options = test::tiny_teacher_options(dir.filePath(QStringLiteral("squares")).toStdString());
+    options.object_loss_weight = 4.0;
+    test::MovingSquaresSource squares(options.model.clip, 1);
+    QVERIFY(test::throws_error([&] { train::TeacherTrainer(options, squares, false); }, ErrorKind::InvalidArgument));
+    QVERIFY(!std::filesystem::exists(options.out_dir));
+
+    options.out_dir = dir.filePath(QStringLiteral("world")).toStdString();
+    options.iterations = 3;
+    options.batch = 2;
+    options.model.text_len = 128;  // the world's prompts are longer than the squares'
+    const auto& clip = options.model.clip;
+    train::WorldClipSource world({clip.frames, clip.height, clip.width}, 3);
+    train::TeacherTrainer trainer(options, world, false);
+    double last = 0.0;
+    trainer.run([&](const train::TrainProgress& p) { last = p.loss; });
+    QVERIFY(std::isfinite(last) && last > 0.0);
+    QCOMPARE(train::read_checkpoint_info(options.out_dir, "teacher")["run"]["object_loss_weight"].get<double>(), 4.0);
+
+    for (double bad : {0.5, std::nan(""), 2000.0}) {
+      options.object_loss_weight = bad;
+      QVERIFY(test::throws_error([&] { options.validate(); }, ErrorKind::InvalidArgument));
+    }
   }
 
   void mismatched_source_is_refused() {

@@ -3,6 +3,11 @@
 
 #include "test_tensors.h"
 #include "train/world_clip_source.h"
+#include "world/scene_sampler.h"
+#include "world/world_batch.h"
+
+#include <algorithm>
+#include <cmath>
 
 #include <QtTest>
 
@@ -26,6 +31,47 @@ class TestTrainWorldSource : public QObject {
       const double error = test::relative_error(batch.videos[i], clip.video);
       QVERIFY2(error < 1e-6, std::to_string(error).c_str());
     }
+  }
+
+  // Object masks mark where the world drew objects: off unless enabled, then 0 / 1 per pixel, the
+  // videos unchanged, every clip with some object pixels but mostly background, and the pixel under
+  // an object's centre (a ring's is its hole) masked in nearly every frame where it is inside.
+  void object_masks_mark_the_objects() {
+    const world::ClipFormat format{9, 32, 48};
+    train::WorldClipSource plain({format.frames, format.height, format.width}, 5);
+    QVERIFY(!plain.batch(0, 2).object_masks.defined());
+    train::WorldClipSource masked({format.frames, format.height, format.width}, 5);
+    QVERIFY(masked.enable_object_masks());
+    const int64_t count = 16;
+    const auto batch = masked.batch(0, count);
+    QVERIFY(torch::equal(batch.videos, plain.batch(0, count).videos));
+    const auto& masks = batch.object_masks;
+    QCOMPARE(masks.sizes(), (torch::IntArrayRef{count, 1, 9, 32, 48}));
+    QVERIFY(torch::logical_or(masks == 0, masks == 1).all().item<bool>());
+    for (int64_t i = 0; i < count; ++i) {
+      const double share = masks[i].mean().item<double>();
+      QVERIFY2(share > 0.002 && share < 0.6, std::to_string(share).c_str());
+    }
+    const double unit = static_cast<double>(std::min(format.height, format.width));
+    int inside = 0, marked = 0;
+    for (int64_t i = 0; i < count; ++i) {
+      const auto scene = world::sample_scene(world::example_seed(5, i), world::Split::Train,
+                                             {.aspect = 48.0 / 32.0});
+      const auto tracks = world::to_tracks(scene, format.frames);
+      for (const auto& object : tracks.objects) {
+        if (object.shape == world::Shape::Ring) continue;
+        for (int64_t f = 0; f < format.frames; ++f) {
+          const auto& pose = object.poses[static_cast<size_t>(f)];
+          const auto x = static_cast<int64_t>(std::floor(pose.x * unit)), y = static_cast<int64_t>(std::floor(pose.y * unit));
+          if (x < 0 || y < 0 || x >= format.width || y >= format.height || pose.radius * unit < 2.0) continue;
+          ++inside;
+          marked += masks[i][0][f][y][x].item<float>() > 0.5f ? 1 : 0;
+        }
+      }
+    }
+    qInfo("object centres masked: %d of %d", marked, inside);
+    QVERIFY(inside > 50);
+    QVERIFY(marked >= 0.95 * inside);
   }
 
   void the_stream_is_deterministic_and_varied() {
