@@ -9,6 +9,7 @@
 #   TEACHER=DIR overrides the teacher folder the students start from.
 #   INIT=DIR starts a new teacher run from an exported teacher folder (blade train --init);
 #   SEED=N picks the world's clip stream (use another than the folder's run, or it sees the same clips).
+#   OBJECT_WEIGHT=W weighs object pixels W in a new teacher run's loss (blade train --object-loss-weight).
 # Into OUT_DIR: card.txt, <stage>.log (the CLI's output), <stage>_log.jsonl (losses) and the
 # exported model folder as <stage>-model.tar.partNN pieces of at most 15 MiB.
 set -uo pipefail
@@ -41,6 +42,7 @@ for spec in "$@"; do
     teacher)
       init=()
       [ ${#resume[@]} -eq 0 ] && [ -n "${INIT:-}" ] && init=(--init "$INIT" --seed "${SEED:-1}")
+      [ ${#resume[@]} -eq 0 ] && [ -n "${OBJECT_WEIGHT:-}" ] && init+=(--object-loss-weight "$OBJECT_WEIGHT")
       cmd=("$blade" train --device cuda --out "$dir" --minutes "$minutes" --checkpoint-minutes 2
            --iterations "${iterations:-200000}" "${init[@]}" "${resume[@]}") ;;
     student8|student4)
