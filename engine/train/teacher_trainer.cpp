@@ -264,7 +264,13 @@ torch::Tensor TeacherTrainer::forward_loss(const ClipBatch& batch, const std::ve
   const auto context = text_->encode(prompts);
   const auto velocity = dit_->forward(noisy, timesteps, context, *attention_);
   torch::Tensor weights;
-  if (options_.object_loss_weight > 1.0) weights = 1.0 + (options_.object_loss_weight - 1.0) * batch.object_masks.to(device_);
+  if (options_.object_loss_weight > 1.0) {
+    if (!batch.object_masks.defined()) {
+      fail(ErrorKind::InvalidArgument, "the object loss weight {} needs batches with object masks; this one has none "
+           "(take it from a source whose object masks are enabled)", options_.object_loss_weight);
+    }
+    weights = 1.0 + (options_.object_loss_weight - 1.0) * batch.object_masks.to(device_);
+  }
   return flow_matching_loss(velocity, x0, noise, weights);
 }
 

@@ -130,6 +130,10 @@ class TestTrainTeacher : public QObject {
     trainer.run([&](const train::TrainProgress& p) { last = p.loss; });
     QVERIFY(std::isfinite(last) && last > 0.0);
     QCOMPARE(train::read_checkpoint_info(options.out_dir, "teacher")["run"]["object_loss_weight"].get<double>(), 4.0);
+    auto unmasked = world.batch(100, 2);
+    QVERIFY(trainer.evaluate_loss(unmasked, 1, false) > 0.0);
+    unmasked.object_masks = torch::Tensor();
+    QVERIFY(test::throws_error([&] { trainer.evaluate_loss(unmasked, 1, false); }, ErrorKind::InvalidArgument));
 
     for (double bad : {0.5, std::nan(""), 2000.0}) {
       options.object_loss_weight = bad;
