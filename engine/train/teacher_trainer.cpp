@@ -340,6 +340,7 @@ void TeacherTrainer::export_model(const fs::path& dir) {
                  {"weights", "ema"},
                  {"recommended", {{"sampler", "unipc"}, {"steps", 50}, {"guidance", 5.0}, {"shift", options_.model.flow_shift}}}};
   if (!init_record_.is_null()) model.blade["init_from"] = init_record_;  // "iterations" above count this run only
+  if (options_.object_loss_weight > 1.0) model.blade["object_loss_weight"] = options_.object_loss_weight;
   export_model_folder(model, dir);
 }
 

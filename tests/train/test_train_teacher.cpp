@@ -123,6 +123,7 @@ class TestTrainTeacher : public QObject {
     options.iterations = 3;
     options.batch = 2;
     options.model.text_len = 128;  // the world's prompts are longer than the squares'
+    options.export_at_end = true;
     const auto& clip = options.model.clip;
     train::WorldClipSource world({clip.frames, clip.height, clip.width}, 3);
     train::TeacherTrainer trainer(options, world, false);
@@ -130,6 +131,9 @@ class TestTrainTeacher : public QObject {
     trainer.run([&](const train::TrainProgress& p) { last = p.loss; });
     QVERIFY(std::isfinite(last) && last > 0.0);
     QCOMPARE(train::read_checkpoint_info(options.out_dir, "teacher")["run"]["object_loss_weight"].get<double>(), 4.0);
+    std::ifstream index(std::filesystem::path(options.out_dir) / "model" / "model_index.json");
+    QVERIFY2(index.is_open(), options.out_dir.string().c_str());
+    QCOMPARE(nlohmann::json::parse(index)["blade"]["object_loss_weight"].get<double>(), 4.0);
     auto unmasked = world.batch(100, 2);
     QVERIFY(trainer.evaluate_loss(unmasked, 1, false) > 0.0);
     unmasked.object_masks = torch::Tensor();
