@@ -57,7 +57,7 @@ ClipBatch WorldClipSource::batch(uint64_t first, int64_t count) {
   out.videos = world::render_scenes(scenes, format, options);
   if (object_masks_) {
     std::vector<world::TrackScene> backgrounds;
-    for (const auto& scene : scenes) backgrounds.push_back({world::to_tracks(scene, shape_.frames).background, {}});
+    for (const auto& scene : scenes) backgrounds.push_back({scene.attributes.background, {}});
     const auto empty = world::render_tracks(backgrounds, format, options);
     // Half an 8-bit level in [-1, 1]: anti-aliased edges count, rounding noise does not.
     constexpr double kDrawn = 1.0 / 255.0;
