@@ -19,13 +19,15 @@ double psnr_db(const torch::Tensor& a, const torch::Tensor& b) {
 bool differs_only_in_implementation(const PipelineBenchSetting& a, const PipelineBenchSetting& b) {
   return a.steps == b.steps && a.guidance == b.guidance && a.attention.backend == b.attention.backend &&
          a.attention.asa.fixed_sparsity == b.attention.asa.fixed_sparsity &&
-         (a.vae_dtype != b.vae_dtype || a.fused_kernels != b.fused_kernels);
+         (a.vae_dtype != b.vae_dtype || a.fused_kernels != b.fused_kernels ||
+          a.strided_attention != b.strided_attention);
 }
 
-// Runs one request with the setting's choice of fused kernels.
+// Runs one request with the setting's choice of kernels and operand layouts.
 GenerationResult run_with(Pipeline& pipeline, const GenerationRequest& request, const PipelineBenchSetting& setting,
                           const CancelToken* cancel) {
   const FusedKernelsScope fused(setting.fused_kernels);
+  const StridedAttentionScope strided(setting.strided_attention);
   return pipeline.run(request, nullptr, cancel);
 }
 
@@ -73,7 +75,12 @@ std::vector<PipelineBenchSetting> blade_bench_settings(double sparsity, int stud
   PipelineBenchSetting composite = blade_bf16_vae;
   composite.name += "-composite";
   composite.fused_kernels = false;
-  return {dense, few_step, blade, blade_bf16_vae, composite};
+  PipelineBenchSetting packed = blade_bf16_vae;
+  packed.name += "-packed";
+  packed.strided_attention = false;
+  // packed next to the row it changes (same values expected: PSNR 99); composite then differs from
+  // packed in the norms only, since the operand layout changes no value.
+  return {dense, few_step, blade, blade_bf16_vae, packed, composite};
 }
 
 std::vector<PipelineBenchRow> bench_pipeline(Pipeline& pipeline, const PipelineBenchOptions& options,

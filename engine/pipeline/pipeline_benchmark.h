@@ -21,10 +21,12 @@ struct PipelineBenchSetting {
   AttentionSettings attention;
   std::string vae_dtype = "f32";
   bool fused_kernels = true;  // false: the models' composite norms (blade::set_fused_kernels) for this row
+  bool strided_attention = true;  // false: packed copies for the attention kernel (blade::set_strided_attention_operands)
 };
 
 // The three settings above, the BLADE one again with the VAE decode in bf16 ("asa-gt-8-vae-bf16"),
-// and that one with the composite norms instead of the fused kernels ("asa-gt-8-vae-bf16-composite",
+// that one with packed attention operands ("asa-gt-8-vae-bf16-packed", what the strided ones save or
+// cost) and with the composite norms instead of the fused kernels ("asa-gt-8-vae-bf16-composite",
 // what the fused kernels save); `sparsity` is ASA-GT's fixed sparsity (the paper's Wan runs reach ~0.8).
 std::vector<PipelineBenchSetting> blade_bench_settings(double sparsity, int student_steps = 8, int dense_steps = 50);
 

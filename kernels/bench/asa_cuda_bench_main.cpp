@@ -2,8 +2,8 @@
 // sparsities, printing one row per sparsity.
 //   blade_asa_cuda_bench [--tokens 32760] [--heads 12] [--dim 128] [--block 128] [--batch 1]
 //                        [--sparsity 0.5,0.8,0.9,0.95] [--pool 0] [--backward] [--probe] [--fp16]
-//                        [--repeats 20] [--key-tile 0|32|64] [--probe-variant 0|1|2]
-//                        [--backward-keys 0|64|128] [--forward-kernel 0|1|2]
+//                        [--repeats 20] [--key-tile 0|32|64] [--probe-variant 0|1|2|3]
+//                        [--backward-keys 0|64|128] [--forward-kernel 0|1|2|3]
 // With the Hopper forward (the default on sm_90 at block size 128) the mma.sync forward is timed on
 // the same inputs too ("mma ms", "hopper x").
 

@@ -3,6 +3,7 @@
 #include "asa_cuda_checks.h"
 #include "asa_launch.h"
 #include "core/error.h"
+#include "core/fused_kernels.h"
 #include "core/tensor_format.h"
 
 #include <ATen/cuda/CUDAContext.h>
@@ -23,7 +24,8 @@ using detail::kernel_ready;
 
 std::atomic<int> forward_key_tile{0};  // 0: the kernel's default for the shape
 std::atomic<int> forward_kernel{0};    // detail::ForwardKernel
-std::atomic<int> probe_variant{0};     // 0: default, 1: fused single kernel, 2: split scores + selection
+// 0: default, 1: fused single kernel, 2: split scores + selection, 3: split with the Hopper scores kernel
+std::atomic<int> probe_variant{0};
 std::atomic<int> backward_key_tile{0};  // 0: default; 64 or 128 keys per thread block
 
 bool split_probe() { return probe_variant.load() != 1; }
@@ -76,7 +78,7 @@ std::optional<detail::OperandStrides> in_place_strides(const torch::Tensor& t) {
 
 // q, k or v as the kernel reads it: in place with its strides where the Hopper kernel runs, else packed.
 torch::Tensor kernel_operand(const torch::Tensor& t, bool hopper, detail::OperandStrides& strides) {
-  if (hopper && !t.is_contiguous()) {
+  if (hopper && strided_attention_operands_enabled() && !t.is_contiguous()) {
     if (const auto in_place = in_place_strides(t)) {
       strides = *in_place;
       return t;
@@ -120,8 +122,10 @@ void set_forward_key_tile(int keys) {
 }
 
 void set_forward_kernel(int kernel) {
-  if (kernel < 0 || kernel > 2) {
-    fail(ErrorKind::InvalidArgument, "forward kernel must be 0 (default), 1 (mma.sync) or 2 (Hopper), got {}", kernel);
+  if (kernel < 0 || kernel > 3) {
+    fail(ErrorKind::InvalidArgument,
+         "forward kernel must be 0 (default), 1 (mma.sync), 2 (Hopper) or 3 (Hopper, warpgroups taking turns), got {}",
+         kernel);
   }
   forward_kernel = kernel;
 }
@@ -138,8 +142,9 @@ void set_backward_key_tile(int keys) {
 }
 
 void set_probe_variant(int variant) {
-  if (variant < 0 || variant > 2) {
-    fail(ErrorKind::InvalidArgument, "probe variant must be 0 (default), 1 (fused) or 2 (split), got {}", variant);
+  if (variant < 0 || variant > 3) {
+    fail(ErrorKind::InvalidArgument,
+         "probe variant must be 0 (default), 1 (fused), 2 (split) or 3 (split, Hopper scores), got {}", variant);
   }
   probe_variant = variant;
 }
@@ -163,7 +168,8 @@ void block_sparse_forward_cuda_into(const torch::Tensor& q_in, const torch::Tens
   require_supported(q_in, k_in, v_in, block_size);
   const c10::cuda::CUDAGuard guard(q_in.device());
   detail::SparseForwardParams p;
-  const bool hopper = hopper_forward_runs(q_in.size(3), block_size);
+  // (Without query or key tokens the Hopper kernel does not run: everything is packed for the other one.)
+  const bool hopper = hopper_forward_runs(q_in.size(3), block_size) && q_in.size(2) > 0 && k_in.size(2) > 0;
   const auto q = kernel_operand(q_in, hopper, p.q_strides), k = kernel_operand(k_in, hopper, p.k_strides);
   const auto v = kernel_operand(v_in, hopper, p.v_strides);
   const int64_t bh = q.size(0) * q.size(1), query_blocks = blocks_of(q.size(2), block_size);
@@ -217,7 +223,8 @@ SparseAttentionResult block_sparse_forward_cuda(const torch::Tensor& q, const to
   const c10::cuda::CUDAGuard guard(q.device());
   SparseAttentionResult r;
   // (Without query or key tokens the Hopper kernel does not run and the output stays packed.)
-  if (q.size(0) == 1 && q.size(2) > 0 && k.size(2) > 0 && hopper_forward_runs(q.size(3), block_size)) {
+  if (q.size(0) == 1 && q.size(2) > 0 && k.size(2) > 0 && hopper_forward_runs(q.size(3), block_size) &&
+      strided_attention_operands_enabled()) {
     // Written [1, Lq, H, D] under the [1, H, Lq, D] view, so merging the heads afterwards is free.
     r.out = torch::empty({1, q.size(2), q.size(1), q.size(3)}, q.options()).transpose(1, 2);
   } else {
@@ -399,6 +406,9 @@ ProbeOutput run_probe_kernel(const torch::Tensor& q_in, const torch::Tensor& k_i
     scratch = torch::empty({static_cast<int64_t>(detail::probe_scratch_floats(p.samples, rows, p.key_blocks))},
                            q.options().dtype(torch::kFloat32));
     p.r_scratch = scratch.data_ptr<float>();
+    const int variant = probe_variant.load();
+    p.sm90_scores = (variant == 0 || variant == 3) &&
+                    detail::sm90_probe_scores_applies(p.samples, static_cast<int>(q.size(3)));
   }
   int max_shared = 0;
   cudaDeviceGetAttribute(&max_shared, cudaDevAttrMaxSharedMemoryPerBlockOptin, q.device().index());

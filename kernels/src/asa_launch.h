@@ -14,7 +14,9 @@ enum class ElementType { BFloat16, Float16 };
 
 // Which forward kernel runs: the Hopper one (wgmma, block size 128 on an sm_90 GPU) where it applies
 // unless the mma.sync one is asked for; Hopper fails where it does not apply.
-enum class ForwardKernel { Auto, MmaSync, Hopper };
+// Hopper: its consumer warpgroups independent; HopperTakingTurns (also what Auto runs): taking turns on
+// the tensor cores.
+enum class ForwardKernel { Auto, MmaSync, Hopper, HopperTakingTurns };
 
 // What a launcher returns: the first CUDA error (cudaSuccess if none) and the kernel it concerns.
 struct LaunchStatus {
@@ -123,6 +125,8 @@ struct ProbeParams {
   // Set: the split probe (scores kernel + selection kernel) with this scratch for the sampled
   // maxima R, probe_scratch_floats() floats; null: the fused single kernel.
   float* r_scratch = nullptr;
+  // With r_scratch on an sm_90 GPU and at most 16 samples: the scores by the Hopper (wgmma) kernel.
+  bool sm90_scores = false;
 };
 
 struct CompactIndexParams {
@@ -132,6 +136,11 @@ struct CompactIndexParams {
   int64_t rows = 0;
   int capacity = 0;
 };
+
+// Whether the Hopper probe scores kernel takes this many samples per block and head dim here.
+bool sm90_probe_scores_applies(int samples, int dim);
+LaunchStatus launch_probe_scores_sm90(const ProbeParams& p, ElementType type, int dim, float* scratch,
+                                      cudaStream_t stream);
 
 LaunchStatus launch_sparse_forward(const SparseForwardParams& p, ElementType type, int dim, int block_size,
                                    cudaStream_t stream);

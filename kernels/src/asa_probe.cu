@@ -12,6 +12,7 @@
 #include "tensor_core.cuh"
 
 #include <cmath>
+#include <type_traits>
 
 namespace blade::kernels::detail {
 namespace {
@@ -489,14 +490,21 @@ size_t select_per_warp_bytes(int key_blocks) {
 
 template <typename T, int D, int MT, int NT>
 LaunchStatus launch_split(const ProbeParams& p, int max_shared, float* scratch, cudaStream_t stream) {
-  constexpr int shared_bytes = split_shared_bytes<D, NT>();
-  auto scores_kernel = probe_scores_kernel<T, D, MT, NT>;
-  cudaError_t error = cudaFuncSetAttribute(scores_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, shared_bytes);
-  if (error != cudaSuccess) return {error, "probe_scores_kernel"};
-  const dim3 grid(static_cast<unsigned>((p.query_blocks + kSplitWarps - 1) / kSplitWarps), static_cast<unsigned>(p.bh));
-  scores_kernel<<<grid, kSplitWarps * 32, shared_bytes, stream>>>(p, scratch);
-  error = cudaGetLastError();
-  if (error != cudaSuccess) return {error, "probe_scores_kernel"};
+  cudaError_t error = cudaSuccess;
+  if (p.sm90_scores) {
+    constexpr ElementType type = std::is_same_v<T, __nv_bfloat16> ? ElementType::BFloat16 : ElementType::Float16;
+    const LaunchStatus scores = launch_probe_scores_sm90(p, type, D, scratch, stream);
+    if (scores.error != cudaSuccess) return scores;
+  } else {
+    constexpr int shared_bytes = split_shared_bytes<D, NT>();
+    auto scores_kernel = probe_scores_kernel<T, D, MT, NT>;
+    error = cudaFuncSetAttribute(scores_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, shared_bytes);
+    if (error != cudaSuccess) return {error, "probe_scores_kernel"};
+    const dim3 grid(static_cast<unsigned>((p.query_blocks + kSplitWarps - 1) / kSplitWarps), static_cast<unsigned>(p.bh));
+    scores_kernel<<<grid, kSplitWarps * 32, shared_bytes, stream>>>(p, scratch);
+    error = cudaGetLastError();
+    if (error != cudaSuccess) return {error, "probe_scores_kernel"};
+  }
 
   const size_t per_warp = select_per_warp_bytes(p.key_blocks);
   int warps = kMaxWarps;

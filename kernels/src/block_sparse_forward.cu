@@ -272,7 +272,7 @@ LaunchStatus launch_sparse_forward(const SparseForwardParams& p, ElementType typ
   if (p.kernel != ForwardKernel::MmaSync) {
     const bool hopper_gpu = sm90_forward_applies(dim, block_size);
     if (hopper_gpu && sm90_forward_takes(p)) return launch_sparse_forward_sm90(p, type, dim, stream);
-    if (p.kernel == ForwardKernel::Hopper || !p.packed()) {
+    if (p.kernel == ForwardKernel::Hopper || p.kernel == ForwardKernel::HopperTakingTurns || !p.packed()) {
       return {cudaErrorInvalidValue, hopper_gpu ? "sparse_forward_sm90_kernel (inputs or strides not 16-byte aligned, or no "
                                                   "tokens)"
                                                 : "sparse_forward_sm90_kernel (needs a build with sm_90a code, an "

@@ -4,7 +4,9 @@
 // (Q and K from shared memory) and O += P V (P from registers, V from shared memory). Block size
 // 128 only: one thread block per (bh, query block), one key tile per kept key block, then the
 // ASA-GT global tokens, 128 at a time, with their bias. Stages are handed over with mbarriers, so
-// the two consumer warpgroups never wait for each other.
+// the two consumer warpgroups never wait for each other - unless they take turns (kTakeTurns, as
+// FlashAttention-3's ping-pong): then each issues its matrix products only after the other has issued
+// its own, so the tensor cores run one warpgroup's products while the other computes its softmax.
 
 #include "asa_launch.h"
 #include "tensor_core.cuh"
@@ -125,6 +127,35 @@ __device__ __forceinline__ void online_softmax(float (&s)[kKeys / 2], float scal
   }
 }
 
+// Named barriers 1 and 2 (0 is __syncthreads): consumer c waits on barrier 1 + c before issuing its
+// products and then opens the other's. 256 threads each: the waiting warpgroup and the arriving one.
+// Immediate barrier ids, so that ptxas reserves only these two.
+template <int kBarrier>
+__device__ __forceinline__ void barrier_sync() {
+  asm volatile("bar.sync %0, %1;" ::"n"(kBarrier), "n"(kConsumerThreads) : "memory");
+}
+
+template <int kBarrier>
+__device__ __forceinline__ void barrier_arrive() {
+  asm volatile("bar.arrive %0, %1;" ::"n"(kBarrier), "n"(kConsumerThreads) : "memory");
+}
+
+__device__ __forceinline__ void wait_for_turn(int consumer) {
+  if (consumer == 0) {
+    barrier_sync<1>();
+  } else {
+    barrier_sync<2>();
+  }
+}
+
+__device__ __forceinline__ void hand_over_turn(int consumer) {
+  if (consumer == 0) {
+    barrier_arrive<2>();
+  } else {
+    barrier_arrive<1>();
+  }
+}
+
 // The accumulator layout of S is the register A layout of P (wgmma.cuh).
 template <typename T>
 __device__ __forceinline__ void pack_probabilities(const float (&s)[kKeys / 2], uint32_t (&a)[kKeys / 16][4]) {
@@ -156,7 +187,7 @@ __device__ __forceinline__ void issue_values(float (&o)[D / 2], const uint32_t (
   }
 }
 
-template <typename T, int D>
+template <typename T, int D, bool kTakeTurns>
 __global__ void __launch_bounds__(kThreads, 1)
     sparse_forward_sm90_kernel(const SparseForwardParams p, const __grid_constant__ ForwardMaps maps) {
 #if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
@@ -231,12 +262,17 @@ __global__ void __launch_bounds__(kThreads, 1)
   const uint32_t q_address = q_tile + consumer * 64 * kLineBytes;
   mbarrier_wait(q_full, 0);
 
+  // Taking turns, consumer 0 goes first; every wait_for_turn is matched by one hand_over_turn of the
+  // other (consumer 1 opens the first turn and skips handing over after its last one).
+  if (kTakeTurns && consumer == 1 && total_tiles > 0) hand_over_turn(consumer);
   int64_t block_of_tile = kept_block(p, first_entry, sparse_tiles, 0);  // read one tile ahead of its use
   if (total_tiles > 0) {
     mbarrier_wait(full(0), 0);
+    if (kTakeTurns) wait_for_turn(consumer);
     wgmma_fence();
     issue_scores<T, D>(s, q_address, keys_of(0));
     wgmma_commit();
+    if (kTakeTurns) hand_over_turn(consumer);
     wgmma_wait<0>();
     pin_registers(s);
     const float exp2_scale = scores_to_log2(s, p, key_tile(p, sparse_tiles, 0, block_of_tile), scale_log2, quad);
@@ -250,11 +286,13 @@ __global__ void __launch_bounds__(kThreads, 1)
     const int stage = t % C::STAGES, previous = (t - 1) % C::STAGES;
     const int64_t block_of_next_tile = kept_block(p, first_entry, sparse_tiles, t + 1);
     mbarrier_wait(full(stage), (t / C::STAGES) & 1);
+    if (kTakeTurns) wait_for_turn(consumer);
     wgmma_fence();
     issue_scores<T, D>(s, q_address, keys_of(stage));
     wgmma_commit();
     issue_values<T, D>(o, a, values_of(previous));
     wgmma_commit();
+    if (kTakeTurns) hand_over_turn(consumer);
     wgmma_wait<1>();
     pin_registers(s);
     const float exp2_scale = scores_to_log2(s, p, key_tile(p, sparse_tiles, t, block_of_tile), scale_log2, quad);
@@ -274,9 +312,11 @@ __global__ void __launch_bounds__(kThreads, 1)
     block_of_tile = block_of_next_tile;
   }
   if (total_tiles > 0) {
+    if (kTakeTurns) wait_for_turn(consumer);
     wgmma_fence();
     issue_values<T, D>(o, a, values_of((total_tiles - 1) % C::STAGES));
     wgmma_commit();
+    if (kTakeTurns && consumer == 0) hand_over_turn(consumer);
     wgmma_wait<0>();
     pin_registers(o);
     pin_registers(a);
@@ -352,7 +392,7 @@ const char* encode_map(CUtensorMap& map, const char* tensor, const void* data, i
   return failure.c_str();
 }
 
-template <typename T, int D>
+template <typename T, int D, bool kTakeTurns>
 LaunchStatus launch(const SparseForwardParams& p, cudaStream_t stream) {
   using C = Sm90Config<D>;
   static_assert(C::SHARED_BYTES <= 227 * 1024, "Hopper gives a block at most 227 KB of shared memory");
@@ -369,7 +409,7 @@ LaunchStatus launch(const SparseForwardParams& p, cudaStream_t stream) {
         encode_map(maps.global_v, "the global values", global ? p.global_v : p.v, p.bh, global_tokens, D)}) {
     if (failure != nullptr) return {cudaErrorInvalidValue, failure};
   }
-  auto kernel = sparse_forward_sm90_kernel<T, D>;
+  auto kernel = sparse_forward_sm90_kernel<T, D, kTakeTurns>;
   cudaError_t error = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SHARED_BYTES);
   if (error != cudaSuccess) return {error, name};
   SparseForwardParams resolved = p;
@@ -410,11 +450,18 @@ bool sm90_forward_takes(const SparseForwardParams& p) {
          aligned_strides(p.out_strides) && p.query_tokens > 0 && p.key_tokens > 0;
 }
 
-LaunchStatus launch_sparse_forward_sm90(const SparseForwardParams& p, ElementType type, int dim, cudaStream_t stream) {
+template <bool kTakeTurns>
+LaunchStatus launch_with_schedule(const SparseForwardParams& p, ElementType type, int dim, cudaStream_t stream) {
   if (type == ElementType::BFloat16) {
-    return dim == 64 ? launch<__nv_bfloat16, 64>(p, stream) : launch<__nv_bfloat16, 128>(p, stream);
+    return dim == 64 ? launch<__nv_bfloat16, 64, kTakeTurns>(p, stream) : launch<__nv_bfloat16, 128, kTakeTurns>(p, stream);
   }
-  return dim == 64 ? launch<__half, 64>(p, stream) : launch<__half, 128>(p, stream);
+  return dim == 64 ? launch<__half, 64, kTakeTurns>(p, stream) : launch<__half, 128, kTakeTurns>(p, stream);
+}
+
+LaunchStatus launch_sparse_forward_sm90(const SparseForwardParams& p, ElementType type, int dim, cudaStream_t stream) {
+  // Hopper: the warpgroups independent (kept to compare with); Auto and HopperTakingTurns: taking turns.
+  if (p.kernel == ForwardKernel::Hopper) return launch_with_schedule<false>(p, type, dim, stream);
+  return launch_with_schedule<true>(p, type, dim, stream);
 }
 
 }  // namespace blade::kernels::detail

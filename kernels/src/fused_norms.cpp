@@ -222,6 +222,8 @@ torch::Tensor residual_layer_norm_affine_cuda(torch::Tensor& x, const torch::Ten
   fill_layer_norm(p, x, scale, shift, eps, one_plus_scale, out);
   detail::check_launch(detail::launch_layer_norm_affine(p, norm_element(out_dtype), at::cuda::getCurrentCUDAStream()),
                        "Wan DiT residual add + LayerNorm");
+  // x changed in place behind autograd's back: its version moves on as after any in-place op.
+  if (!x.is_inference()) x.unsafeGetTensorImpl()->bump_version();
   return out;
 }
 

@@ -274,9 +274,12 @@ int main() {
   if (hopper) {
     BLADE_CHECK(kernels::hopper_forward_available(64, 128) && !kernels::hopper_forward_available(128, 64),
                 "the Hopper forward takes head dims 64 and 128 at block size 128 only");
-    kernels::set_forward_kernel(2);
-    run_shape_matrix({128});
-    run_tile_count_cases();
+    for (int hopper_kernel : {2, 3}) {
+      fmt::print("Hopper forward{}\n", hopper_kernel == 3 ? ", consumer warpgroups taking turns" : "");
+      kernels::set_forward_kernel(hopper_kernel);
+      run_shape_matrix({128});
+      run_tile_count_cases();
+    }
   }
   kernels::set_forward_kernel(1);
   strided_layouts_case(1, false, torch::kBFloat16, 128);

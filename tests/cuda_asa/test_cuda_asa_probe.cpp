@@ -131,9 +131,11 @@ int main() {
   const uint64_t seed = std::random_device{}();
   torch::manual_seed(seed);
   fmt::print("seed {}\n", seed);
-  for (int variant : {1, 2}) {  // the fused kernel and the split scores + selection kernels
+  // The fused kernel, the split scores + selection kernels, and the split ones with the Hopper scores
+  // kernel (on other GPUs, and above 16 samples, variant 3 runs the mma.sync scores kernel).
+  for (int variant : {1, 2, 3}) {
     kernels::set_probe_variant(variant);
-    fmt::print("probe variant {}\n", variant == 1 ? "fused" : "split");
+    fmt::print("probe variant {}\n", variant == 1 ? "fused" : variant == 2 ? "split" : "split, Hopper scores");
     for (auto dtype : {torch::kBFloat16, torch::kFloat16}) {
       for (int64_t dim : {64, 128}) {
         for (int64_t block : {64, 128}) {

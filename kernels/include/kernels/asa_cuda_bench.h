@@ -46,13 +46,16 @@ SparseBenchResult bench_block_sparse_cuda(const SparseBenchShape& shape);
 // Tuning: keys per tile of the mma.sync forward kernel (32 or 64; 0 restores the default for each shape).
 void set_forward_key_tile(int keys);
 // The forward kernel: 0 the Hopper (wgmma) kernel where it applies (block size 128 on an sm_90 GPU),
-// else mma.sync (the default); 1 always mma.sync; 2 always Hopper (launches fail where it does not apply).
+// else mma.sync (the default, with the Hopper kernel's consumer warpgroups taking turns on the tensor
+// cores); 1 always mma.sync; 2 always Hopper, warpgroups independent (launches fail where it does not
+// apply); 3 always Hopper, taking turns.
 void set_forward_kernel(int kernel);
 // Whether the Hopper forward kernel runs for this head dim and block size on the current device.
 bool hopper_forward_available(int64_t dim, int64_t block_size);
 // Tuning: keys per thread block of the backward (64, or 128 with block size 128; 0: default).
 void set_backward_key_tile(int keys);
-// Tuning: the probe as one fused kernel (1) or a scores kernel plus a selection kernel (2); 0: default.
+// Tuning: the probe as one fused kernel (1) or a scores kernel plus a selection kernel (2), the latter
+// with the Hopper (wgmma) scores kernel where it applies (3: sm_90, at most 16 samples); 0: default (3).
 void set_probe_variant(int variant);
 
 }  // namespace blade::kernels
