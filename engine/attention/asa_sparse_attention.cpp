@@ -62,8 +62,9 @@ SparseAttentionOutput block_sparse_attention(const torch::Tensor& q, const torch
                                              const BlockIndex& index, int64_t block_size, const GlobalTokens* global) {
 #ifdef BLADE_HAVE_CUDA_KERNELS
   if (kernels::sparse_attention_supported(q, k, v, block_size)) {
-    const auto gpu_global = global ? kernels::GlobalTokenTensors{global->keys, global->values, global->log_weight}
-                                   : kernels::GlobalTokenTensors{};
+    const auto gpu_global =
+        global ? kernels::GlobalTokenTensors{global->keys, global->values, global->log_weight, global->pool_group}
+               : kernels::GlobalTokenTensors{};
     auto gpu = kernels::block_sparse_attention_cuda(q, k, v, index.offsets, index.indices, block_size, gpu_global);
     return {gpu.out, gpu.lse};
   }
@@ -108,7 +109,7 @@ GlobalTokens pool_global_tokens(const torch::Tensor& k, const torch::Tensor& v, 
   auto weights = torch::full({full + (tail > 0 ? 1 : 0)}, std::log(static_cast<double>(group)),
                              k.options().dtype(weight_dtype).requires_grad(false));
   if (tail > 0) weights[full].fill_(std::log(static_cast<double>(tail)));
-  return {pool(k), pool(v), weights};
+  return {pool(k), pool(v), weights, group};
 }
 
 }  // namespace blade::attention

@@ -14,6 +14,7 @@ struct GlobalTokens {
   torch::Tensor keys;        // [batch, heads, count, dim]
   torch::Tensor values;      // [batch, heads, count, dim]
   torch::Tensor log_weight;  // [count]
+  int64_t pool_group = 0;    // > 0: made by pool_global_tokens with this group (log_weight is ln of the pool sizes)
 };
 
 struct SparseForward {

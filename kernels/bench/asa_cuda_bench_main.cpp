@@ -3,9 +3,10 @@
 //   blade_asa_cuda_bench [--tokens 32760] [--heads 12] [--dim 128] [--block 128] [--batch 1]
 //                        [--sparsity 0.5,0.8,0.9,0.95] [--pool 0] [--backward] [--probe] [--fp16]
 //                        [--repeats 20] [--key-tile 0|32|64] [--probe-variant 0|1|2|3]
-//                        [--backward-keys 0|64|128] [--forward-kernel 0|1|2|3]
+//                        [--backward-keys 0|64|128] [--forward-kernel 0|1|2|3] [--bias-loads]
 // With the Hopper forward (the default on sm_90 at block size 128) the mma.sync forward is timed on
-// the same inputs too ("mma ms", "hopper x").
+// the same inputs too ("mma ms", "hopper x"). --bias-loads: ASA-GT's bias read from its tensor per
+// score instead of worked out from the pool layout.
 
 #include "core/error.h"
 #include "kernels/asa_cuda_bench.h"
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
     else if (arg == "--backward") shape.backward = true;
     else if (arg == "--probe") shape.probe = true;
     else if (arg == "--fp16") shape.bf16 = false;
+    else if (arg == "--bias-loads") shape.pool_bias_loads = true;
     else if (arg == "--sparsity") {
       sparsities.clear();
       std::stringstream list(value());

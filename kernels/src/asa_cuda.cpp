@@ -91,9 +91,11 @@ torch::Tensor kernel_operand(const torch::Tensor& t, bool hopper, detail::Operan
 struct PreparedGlobal {
   torch::Tensor keys, values, bias;
   int64_t count = 0;
+  int64_t full_pools = -1;  // >= 0: bias is ln(pool_group) for these, ln(the rest) for a last shorter one
+  float bias_full = 0.0f, bias_tail = 0.0f;
 };
 
-PreparedGlobal prepare_global(const GlobalTokenTensors& global, const torch::Tensor& q) {
+PreparedGlobal prepare_global(const GlobalTokenTensors& global, const torch::Tensor& q, int64_t key_tokens) {
   PreparedGlobal g;
   if (!global.defined()) return g;
   const auto& gk = global.keys;
@@ -109,6 +111,17 @@ PreparedGlobal prepare_global(const GlobalTokenTensors& global, const torch::Ten
   g.bias = global.log_weight.to(q.device(), torch::kFloat32).contiguous().view({-1});
   g.count = gk.size(2);
   if (!fits_int32(g.count)) fail(ErrorKind::InvalidArgument, "ASA-GT: {} global tokens is too many", g.count);
+  if (global.pool_group > 0) {
+    const int64_t full = key_tokens / global.pool_group, tail = key_tokens % global.pool_group;
+    if (full + (tail > 0 ? 1 : 0) != g.count) {
+      fail(ErrorKind::InvalidArgument, "ASA-GT: {} keys in pools of {} make {} global tokens, but {} were given",
+           key_tokens, global.pool_group, full + (tail > 0 ? 1 : 0), g.count);
+    }
+    g.full_pools = full;
+    // The same float32 values as pool_global_tokens' log_weight.
+    g.bias_full = static_cast<float>(std::log(static_cast<double>(global.pool_group)));
+    g.bias_tail = tail > 0 ? static_cast<float>(std::log(static_cast<double>(tail))) : g.bias_full;
+  }
   return g;
 }
 
@@ -175,7 +188,7 @@ void block_sparse_forward_cuda_into(const torch::Tensor& q_in, const torch::Tens
   const int64_t bh = q.size(0) * q.size(1), query_blocks = blocks_of(q.size(2), block_size);
   const int64_t key_blocks = blocks_of(k.size(2), block_size);
   const auto index = detail::device_index(offsets, indices, bh * query_blocks, key_blocks, q.device());
-  const auto g = prepare_global(global, q);
+  const auto g = prepare_global(global, q, k.size(2));
   const auto out_in_place = out.is_contiguous() || !hopper || !out.is_non_overlapping_and_dense()
                                 ? std::nullopt
                                 : in_place_strides(out);
@@ -201,6 +214,9 @@ void block_sparse_forward_cuda_into(const torch::Tensor& q_in, const torch::Tens
     p.global_k = g.keys.data_ptr();
     p.global_v = g.values.data_ptr();
     p.global_bias = g.bias.data_ptr<float>();
+    p.global_full_tokens = static_cast<int>(g.full_pools);
+    p.global_bias_full = g.bias_full;
+    p.global_bias_tail = g.bias_tail;
   }
   p.bh = bh;
   p.query_tokens = static_cast<int>(q.size(2));
@@ -250,7 +266,7 @@ SparseAttentionGradients block_sparse_backward_cuda(const torch::Tensor& q_in, c
   const int64_t bh = q.size(0) * q.size(1), query_blocks = blocks_of(q.size(2), block_size);
   const int64_t key_blocks = blocks_of(k.size(2), block_size);
   const auto index = detail::device_index(offsets, indices, bh * query_blocks, key_blocks, q.device());
-  const auto g = prepare_global(global, q);
+  const auto g = prepare_global(global, q, k.size(2));
   const auto dout = kernel_ready(grad_out.to(q.device(), q.scalar_type()));
   const auto lse32 = lse.to(q.device(), torch::kFloat32).contiguous();
   const auto delta = (dout.to(torch::kFloat32) * out.to(q.device(), torch::kFloat32)).sum(-1).contiguous();

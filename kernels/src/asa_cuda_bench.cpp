@@ -84,6 +84,8 @@ SparseBenchResult bench_block_sparse_cuda(const SparseBenchShape& s) {
     global.values = torch::randn({s.batch, s.heads, global_count, s.dim}, options);
     global.log_weight = torch::full({global_count}, std::log(static_cast<double>(s.pool_tokens)),
                                     options.dtype(torch::kFloat32));
+    if (pad > 0) global.log_weight[full].fill_(std::log(static_cast<double>(s.tokens - full * s.pool_tokens)));
+    global.pool_group = s.pool_bias_loads ? 0 : s.pool_tokens;
   }
 
   const double attended = static_cast<double>(keep * s.block_size + global_count);

@@ -44,6 +44,11 @@ struct SparseForwardParams {
   const void* global_k = nullptr;     // [bh, global_tokens, dim] or null
   const void* global_v = nullptr;
   const float* global_bias = nullptr; // [global_tokens], natural-log logit bias (ln n)
+  // >= 0 (Hopper kernel): global tokens below this index have bias global_bias_full, the others
+  // global_bias_tail, and global_bias is not read. -1: read global_bias.
+  int global_full_tokens = -1;
+  float global_bias_full = 0.0f;
+  float global_bias_tail = 0.0f;
   int64_t bh = 0;
   int query_tokens = 0;
   int key_tokens = 0;

@@ -79,19 +79,36 @@ __device__ __forceinline__ KeyTile key_tile(const SparseForwardParams& p, int sp
   return {true, first, static_cast<int>(min64(kKeys, p.global_tokens - first))};
 }
 
-// Returns the factor that takes this thread's scores to log2 units. A full tile of kept keys keeps
-// its raw scores (the softmax scales them inside its exp2); a global tile (bias) or a tile past the
-// sequence's end (masked keys) is converted here, and the factor is then 1.
-__device__ __forceinline__ float scores_to_log2(float (&s)[kKeys / 2], const SparseForwardParams& p,
-                                                const KeyTile& tile, float scale_log2, int quad) {
-  if (!tile.global && tile.valid >= kKeys) return scale_log2;
+// A global token's logit bias in log2 units. With pooled tokens it comes from the launch
+// parameters: a load per score sits on the softmax's path, which the tensor cores wait for.
+__device__ __forceinline__ float global_bias_log2(const SparseForwardParams& p, int64_t token) {
+  if (p.global_full_tokens < 0) return p.global_bias[token] * kLog2e;
+  return (token < p.global_full_tokens ? p.global_bias_full : p.global_bias_tail) * kLog2e;
+}
+
+// How the softmax takes this tile's scores to log2 units: score * scale + offset. A full tile of kept
+// keys, or of pooled tokens sharing one bias, keeps its raw scores and the softmax applies both in its
+// exp2; any other global tile (per-token bias) or a tile past the sequence's end (masked keys) is
+// converted here, element by element, and then has scale 1 and offset 0.
+struct Log2Units {
+  float scale, offset;
+};
+
+__device__ __forceinline__ Log2Units scores_to_log2(float (&s)[kKeys / 2], const SparseForwardParams& p,
+                                                    const KeyTile& tile, float scale_log2, int quad) {
+  if (tile.valid >= kKeys) {
+    if (!tile.global) return {scale_log2, 0.0f};
+    if (p.global_full_tokens >= 0 && tile.first + kKeys <= p.global_full_tokens) {
+      return {scale_log2, p.global_bias_full * kLog2e};
+    }
+  }
 #pragma unroll
   for (int g = 0; g < kKeys / 8; ++g) {
 #pragma unroll
     for (int e = 0; e < 2; ++e) {
       const int col = g * 8 + 2 * quad + e;
       const bool masked = col >= tile.valid;
-      const float bias = (!masked && tile.global) ? p.global_bias[tile.first + col] * kLog2e : 0.0f;
+      const float bias = (!masked && tile.global) ? global_bias_log2(p, tile.first + col) : 0.0f;
 #pragma unroll
       for (int h = 0; h < 2; ++h) {
         float& x = s[4 * g + 2 * h + e];
@@ -99,27 +116,29 @@ __device__ __forceinline__ float scores_to_log2(float (&s)[kKeys / 2], const Spa
       }
     }
   }
-  return 1.0f;
+  return {1.0f, 0.0f};
 }
 
-// Online softmax over one tile: s becomes exp2(scale s - new max) in place (m in log2 units);
-// alpha gets the factor that rescales what was accumulated before, per row half h.
-__device__ __forceinline__ void online_softmax(float (&s)[kKeys / 2], float scale, float (&m)[2], float (&l)[2],
+// Online softmax over one tile: s becomes exp2(scale s + offset - new max) in place (m in log2
+// units); alpha gets the factor that rescales what was accumulated before, per row half h.
+__device__ __forceinline__ void online_softmax(float (&s)[kKeys / 2], Log2Units units, float (&m)[2], float (&l)[2],
                                                float (&alpha)[2]) {
+  const float scale = units.scale;
 #pragma unroll
   for (int h = 0; h < 2; ++h) {
     float tile_max = -INFINITY;
 #pragma unroll
     for (int g = 0; g < kKeys / 8; ++g) tile_max = fmaxf(tile_max, fmaxf(s[4 * g + 2 * h], s[4 * g + 2 * h + 1]));
-    tile_max = quad_max(tile_max) * scale;  // scale > 0
+    tile_max = quad_max(tile_max) * scale + units.offset;  // scale > 0; -inf stays -inf (offset 0)
     const float m_new = fmaxf(m[h], tile_max);
     const float m_use = m_new == -INFINITY ? 0.0f : m_new;  // a row with nothing seen yet stays 0
     alpha[h] = fast_exp2(m[h] - m_use);
+    const float shift = units.offset - m_use;
     float row_sum = 0.0f;
 #pragma unroll
     for (int g = 0; g < kKeys / 8; ++g) {
-      s[4 * g + 2 * h] = fast_exp2(fmaf(s[4 * g + 2 * h], scale, -m_use));
-      s[4 * g + 2 * h + 1] = fast_exp2(fmaf(s[4 * g + 2 * h + 1], scale, -m_use));
+      s[4 * g + 2 * h] = fast_exp2(fmaf(s[4 * g + 2 * h], scale, shift));
+      s[4 * g + 2 * h + 1] = fast_exp2(fmaf(s[4 * g + 2 * h + 1], scale, shift));
       row_sum += s[4 * g + 2 * h] + s[4 * g + 2 * h + 1];
     }
     l[h] = l[h] * alpha[h] + row_sum;
@@ -275,8 +294,8 @@ __global__ void __launch_bounds__(kThreads, 1)
     if (kTakeTurns) hand_over_turn(consumer);
     wgmma_wait<0>();
     pin_registers(s);
-    const float exp2_scale = scores_to_log2(s, p, key_tile(p, sparse_tiles, 0, block_of_tile), scale_log2, quad);
-    online_softmax(s, exp2_scale, m, l, alpha);
+    const Log2Units units = scores_to_log2(s, p, key_tile(p, sparse_tiles, 0, block_of_tile), scale_log2, quad);
+    online_softmax(s, units, m, l, alpha);
     pack_probabilities<T>(s, a);
   }
   block_of_tile = kept_block(p, first_entry, sparse_tiles, 1);
@@ -295,8 +314,8 @@ __global__ void __launch_bounds__(kThreads, 1)
     if (kTakeTurns) hand_over_turn(consumer);
     wgmma_wait<1>();
     pin_registers(s);
-    const float exp2_scale = scores_to_log2(s, p, key_tile(p, sparse_tiles, t, block_of_tile), scale_log2, quad);
-    online_softmax(s, exp2_scale, m, l, alpha);
+    const Log2Units units = scores_to_log2(s, p, key_tile(p, sparse_tiles, t, block_of_tile), scale_log2, quad);
+    online_softmax(s, units, m, l, alpha);
     wgmma_wait<0>();
     pin_registers(o);
     pin_registers(a);

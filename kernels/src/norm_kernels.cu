@@ -236,6 +236,76 @@ __global__ void __launch_bounds__(kThreads) layer_norm_affine_kernel(LayerNormAf
   }
 }
 
+// Four consecutive affine parameters (scale, shift or gate); 16-byte loads where the launcher found
+// them aligned.
+__device__ __forceinline__ void load_affine4(const float* src, bool vector, float (&dst)[4]) {
+  if (vector) {
+    load4(src, dst);
+  } else {
+#pragma unroll
+    for (int i = 0; i < 4; ++i) dst[i] = src[i];
+  }
+}
+
+// The same LayerNorm for rows of at most kChunks * 128 channels, held in registers: x (and the
+// residual) are read once, and the mean and the variance come from the registers instead of two more
+// passes through the cache. Lane l holds channels 4 (32 k + l) to 4 (32 k + l) + 3 of chunk k.
+template <typename Out, int kChunks>
+__global__ void __launch_bounds__(kThreads) layer_norm_affine_in_registers_kernel(LayerNormAffineParams p) {
+  const int64_t row = static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / 32;
+  if (row >= p.rows) return;
+  const int lane = threadIdx.x % 32;
+  const int64_t b = row / p.tokens;
+  const float* scale = p.scale + b * p.scale_batch_stride;
+  const float* shift = p.shift + b * p.shift_batch_stride;
+  const float* gate = p.gate == nullptr ? nullptr : p.gate + b * p.gate_batch_stride;
+  const float* x = p.x + row * p.channels;
+  const Out* residual = p.residual == nullptr ? nullptr : static_cast<const Out*>(p.residual) + row * p.channels;
+  float* updated = p.updated_x == nullptr ? nullptr : p.updated_x + row * p.channels;
+  Out* out = static_cast<Out*>(p.out) + row * p.channels;
+
+  float v[kChunks][4];
+  float sum = 0.0f;
+#pragma unroll
+  for (int k = 0; k < kChunks; ++k) {
+    const int c = (32 * k + lane) * 4;
+    if (c >= p.channels) continue;
+    load4(x + c, v[k]);
+    if (residual != nullptr) {
+      float r[4], g[4];
+      load4(residual + c, r);
+      if (gate != nullptr) load_affine4(gate + c, p.vector_affine, g);
+#pragma unroll
+      for (int i = 0; i < 4; ++i) v[k][i] = gate == nullptr ? v[k][i] + r[i] : fmaf(r[i], g[i], v[k][i]);
+      store4(updated + c, v[k]);
+    }
+#pragma unroll
+    for (int i = 0; i < 4; ++i) sum += v[k][i];
+  }
+  const float mean = warp_sum(sum) / static_cast<float>(p.channels);
+  float squares = 0.0f;
+#pragma unroll
+  for (int k = 0; k < kChunks; ++k) {
+    if ((32 * k + lane) * 4 >= p.channels) continue;
+#pragma unroll
+    for (int i = 0; i < 4; ++i) squares = fmaf(v[k][i] - mean, v[k][i] - mean, squares);
+  }
+  const float inverse = rsqrtf(warp_sum(squares) / static_cast<float>(p.channels) + p.eps);
+#pragma unroll
+  for (int k = 0; k < kChunks; ++k) {
+    const int c = (32 * k + lane) * 4;
+    if (c >= p.channels) continue;
+    float factor[4], offset[4], y[4];
+    load_affine4(scale + c, p.vector_affine, factor);
+    load_affine4(shift + c, p.vector_affine, offset);
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+      y[i] = (v[k][i] - mean) * inverse * (p.one_plus_scale ? factor[i] + 1.0f : factor[i]) + offset[i];
+    }
+    store4(out + c, y);
+  }
+}
+
 template <typename Kernel, typename Params>
 LaunchStatus launch_rows(Kernel kernel, const Params& p, cudaStream_t stream, const char* name) {
   const int64_t blocks = (p.rows + kWarpsPerBlock - 1) / kWarpsPerBlock;
@@ -266,14 +336,34 @@ LaunchStatus launch_rms_norm_rope(const RmsNormRopeParams& p, NormElement type, 
   return {cudaErrorInvalidValue, "rms_norm_rope_kernel"};
 }
 
+namespace {
+
+bool aligned_affine(const float* data, int64_t batch_stride) {
+  return data == nullptr || (reinterpret_cast<uintptr_t>(data) % 16 == 0 && batch_stride % 4 == 0);
+}
+
+template <typename Out>
+LaunchStatus launch_layer_norm_affine_for(LayerNormAffineParams p, cudaStream_t stream) {
+  p.vector_affine = aligned_affine(p.scale, p.scale_batch_stride) && aligned_affine(p.shift, p.shift_batch_stride) &&
+                    aligned_affine(p.gate, p.gate_batch_stride);
+  const char* name = "layer_norm_affine_kernel";
+  const int chunks = (p.channels + 127) / 128;
+  if (chunks <= 4) return launch_rows(layer_norm_affine_in_registers_kernel<Out, 4>, p, stream, name);
+  if (chunks <= 12) return launch_rows(layer_norm_affine_in_registers_kernel<Out, 12>, p, stream, name);
+  if (chunks <= 16) return launch_rows(layer_norm_affine_in_registers_kernel<Out, 16>, p, stream, name);
+  return launch_rows(layer_norm_affine_kernel<Out>, p, stream, name);  // wider rows (Wan2.1-14B: 5120)
+}
+
+}  // namespace
+
 LaunchStatus launch_layer_norm_affine(const LayerNormAffineParams& p, NormElement out_type, cudaStream_t stream) {
   switch (out_type) {
     case NormElement::Float32:
-      return launch_rows(layer_norm_affine_kernel<float>, p, stream, "layer_norm_affine_kernel");
+      return launch_layer_norm_affine_for<float>(p, stream);
     case NormElement::BFloat16:
-      return launch_rows(layer_norm_affine_kernel<__nv_bfloat16>, p, stream, "layer_norm_affine_kernel");
+      return launch_layer_norm_affine_for<__nv_bfloat16>(p, stream);
     case NormElement::Float16:
-      return launch_rows(layer_norm_affine_kernel<__half>, p, stream, "layer_norm_affine_kernel");
+      return launch_layer_norm_affine_for<__half>(p, stream);
   }
   return {cudaErrorInvalidValue, "layer_norm_affine_kernel"};
 }

@@ -63,6 +63,7 @@ struct LayerNormAffineParams {
   int channels = 0;
   float eps = 0.0f;
   bool one_plus_scale = false;
+  bool vector_affine = false;  // set by the launcher: scale, shift and gate allow 16-byte loads
 };
 LaunchStatus launch_layer_norm_affine(const LayerNormAffineParams& p, NormElement out_type, cudaStream_t stream);
 

@@ -102,7 +102,8 @@ void check_layer_norm_affine(torch::Dtype out_dtype, int64_t batch, int64_t toke
     scale = table.narrow(1, 1, 1);
   } else {
     scale = torch::rand({channels}, f32) + 0.5;
-    shift = torch::randn({channels}, f32) * 0.1;
+    // 4 bytes past a 16-byte boundary: the kernel must fall back to scalar loads of the shift.
+    shift = (torch::randn({channels + 1}, f32) * 0.1).narrow(0, 1, channels);
   }
   BLADE_CHECK(kernels::layer_norm_affine_applies(x, scale, shift, out_dtype), "the LayerNorm kernel should take this shape");
   poison_allocator(x.numel() * 4);
@@ -292,12 +293,16 @@ int main() {
     check_rms_norm_rope(dtype, 2, {3, 5, 7}, 12, 128, true, seed);   // Wan2.1-1.3B's heads
     check_rms_norm_rope(dtype, 1, {2, 3, 5}, 3, 64, true, seed + 1);
     check_rms_norm_rope(dtype, 2, {1, 1, 37}, 12, 128, false, seed + 2);  // cross-attention: no RoPE
+    check_rms_norm_rope(dtype, 1, {1, 2, 3}, 40, 128, true, seed + 14);  // Wan2.1-14B's 5120: read twice
   }
   for (auto dtype : {torch::kBFloat16, torch::kFloat32}) {
     check_layer_norm_affine(dtype, 2, 77, 1536, true, seed + 3);
     check_layer_norm_affine(dtype, 1, 50, 264, false, seed + 4);
+    check_layer_norm_affine(dtype, 1, 40, 1800, true, seed + 12);  // the widest row kept in registers, partly
+    check_layer_norm_affine(dtype, 1, 20, 5120, false, seed + 13); // Wan2.1-14B's width: the three-pass kernel
     check_residual_layer_norm_affine(dtype, 2, 77, 1536, true, seed + 9);
     check_residual_layer_norm_affine(dtype, 1, 50, 264, false, seed + 10);
+    check_residual_layer_norm_affine(dtype, 1, 20, 5120, true, seed + 11);
   }
   for (auto dtype : {torch::kBFloat16, torch::kFloat32}) {
     check_channel_rms_norm(dtype, {1, 96, 3, 17, 23}, false, false, true, seed + 5);

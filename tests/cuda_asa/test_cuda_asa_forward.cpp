@@ -15,6 +15,8 @@
 
 #include <initializer_list>
 #include <random>
+#include <string>
+#include <vector>
 
 using namespace blade;
 using attention::BlockMask;
@@ -54,36 +56,41 @@ void run_case(const Case& c) {
     global.log_weight = test::pool_log_weight_reference(c.lk, c.pool);
   }
 
-  auto out = torch::full_like(q, NAN);
-  auto lse = torch::full({c.batch, c.heads, c.lq}, NAN, options.dtype(torch::kFloat32));
-  kernels::block_sparse_forward_cuda_into(q, k, v, index.offsets, index.indices, c.block, global, out, lse);
-  torch::cuda::synchronize();
-
   const auto visible = test::token_mask(mask, c.lq, c.lk, c.block);
   const auto ref = c.pool > 0 ? test::masked_attention_reference(q.cpu(), k.cpu(), v.cpu(), visible, global.keys.cpu(),
                                                                  global.values.cpu(), global.log_weight)
                               : test::masked_attention_reference(q.cpu(), k.cpu(), v.cpu(), visible);
-  auto out_cpu = out.cpu(), lse_cpu = lse.cpu();
-  auto ref_out = ref.out.clone(), ref_lse = ref.lse.clone();
-  if (c.empty_row && c.pool == 0) {
-    // The first query block of (0, 0) attends nothing: output 0 and LSE -inf, where the reference
-    // has no value; those rows are then set equal on both sides.
-    const int64_t rows = std::min(c.block, c.lq);
-    const auto empty_out = out_cpu[0][0].narrow(0, 0, rows);
-    const auto empty_lse = lse_cpu[0][0].narrow(0, 0, rows);
-    BLADE_CHECK(empty_out.eq(0).all().item<bool>(), "{}: a row attending nothing must give 0", describe(c));
-    BLADE_CHECK(torch::isneginf(empty_lse).all().item<bool>(), "{}: a row attending nothing must give LSE -inf",
-                describe(c));
-    ref_out[0][0].narrow(0, 0, rows).zero_();
-    ref_lse[0][0].narrow(0, 0, rows).zero_();
-    lse_cpu[0][0].narrow(0, 0, rows).zero_();
+  // ASA-GT twice: the bias read from log_weight, and worked out from the pool layout.
+  for (const int64_t pool_group : c.pool > 0 ? std::vector<int64_t>{0, c.pool} : std::vector<int64_t>{0}) {
+    global.pool_group = pool_group;
+    const std::string label = describe(c) + (pool_group > 0 ? " pool layout" : "");
+    auto out = torch::full_like(q, NAN);
+    auto lse = torch::full({c.batch, c.heads, c.lq}, NAN, options.dtype(torch::kFloat32));
+    kernels::block_sparse_forward_cuda_into(q, k, v, index.offsets, index.indices, c.block, global, out, lse);
+    torch::cuda::synchronize();
+
+    auto out_cpu = out.cpu(), lse_cpu = lse.cpu();
+    auto ref_out = ref.out.clone(), ref_lse = ref.lse.clone();
+    if (c.empty_row && c.pool == 0) {
+      // The first query block of (0, 0) attends nothing: output 0 and LSE -inf, where the reference
+      // has no value; those rows are then set equal on both sides.
+      const int64_t rows = std::min(c.block, c.lq);
+      const auto empty_out = out_cpu[0][0].narrow(0, 0, rows);
+      const auto empty_lse = lse_cpu[0][0].narrow(0, 0, rows);
+      BLADE_CHECK(empty_out.eq(0).all().item<bool>(), "{}: a row attending nothing must give 0", label);
+      BLADE_CHECK(torch::isneginf(empty_lse).all().item<bool>(), "{}: a row attending nothing must give LSE -inf",
+                  label);
+      ref_out[0][0].narrow(0, 0, rows).zero_();
+      ref_lse[0][0].narrow(0, 0, rows).zero_();
+      lse_cpu[0][0].narrow(0, 0, rows).zero_();
+    }
+    const double out_error = test::relative_error(out_cpu, ref_out);
+    const bool lse_finite = test::all_finite(lse_cpu);
+    const double lse_error = lse_finite ? test::max_abs_difference(lse_cpu, ref_lse) : INFINITY;
+    fmt::print("{:<70} out rel {:.2e}  lse max abs {:.2e}\n", label, out_error, lse_error);
+    BLADE_CHECK(out_error <= test::tolerance(c.dtype), "{}: output rel. error {}", label, out_error);
+    BLADE_CHECK(lse_error <= 1e-3, "{}: LSE max abs error {}", label, lse_error);
   }
-  const double out_error = test::relative_error(out_cpu, ref_out);
-  const bool lse_finite = test::all_finite(lse_cpu);
-  const double lse_error = lse_finite ? test::max_abs_difference(lse_cpu, ref_lse) : INFINITY;
-  fmt::print("{:<58} out rel {:.2e}  lse max abs {:.2e}\n", describe(c), out_error, lse_error);
-  BLADE_CHECK(out_error <= test::tolerance(c.dtype), "{}: output rel. error {}", describe(c), out_error);
-  BLADE_CHECK(lse_error <= 1e-3, "{}: LSE max abs error {}", describe(c), lse_error);
 }
 
 // Every dtype, head dim and block size: keep-all, random masks, Lq != Lk, ASA-GT, an empty row.
@@ -158,6 +165,8 @@ void engine_dispatch_case(torch::Dtype dtype, int64_t pool) {
   const auto mask = test::random_block_mask(batch, heads, n, n, 0.4);
   attention::GlobalTokens global;
   if (pool > 0) global = attention::pool_global_tokens(k, v, pool);
+  BLADE_CHECK(global.pool_group == pool, "pool_global_tokens must declare its pool layout ({}), got {}", pool,
+              global.pool_group);
   const auto result = attention::block_sparse_attention(q, k, v, mask.to_index(), block, pool > 0 ? &global : nullptr);
   torch::cuda::synchronize();
   const auto visible = test::token_mask(mask, tokens, tokens, block);
@@ -189,6 +198,29 @@ void misaligned_inputs_case() {
   const double error = test::relative_error(result.out.cpu(), ref.out);
   fmt::print("misaligned q: out rel {:.2e}\n", error);
   BLADE_CHECK(error <= test::tolerance(torch::kBFloat16), "misaligned q: rel. error {}", error);
+}
+
+// A pool layout that does not give the number of global tokens handed over is refused by name
+// (the kernel would otherwise use biases that are not the tensor's).
+void pool_layout_mismatch_case() {
+  const auto options = torch::TensorOptions().device(torch::kCUDA).dtype(torch::kBFloat16);
+  const int64_t tokens = 300, pool = 30, block = 128;
+  const auto q = torch::randn({1, 2, tokens, 128}, options), k = torch::randn_like(q), v = torch::randn_like(q);
+  const auto index = BlockMask::all_kept(1, 2, 3, 3).to_index();
+  kernels::GlobalTokenTensors global;
+  global.keys = test::pool_reference(k.cpu(), pool).to(torch::kCUDA, torch::kBFloat16);
+  global.values = test::pool_reference(v.cpu(), pool).to(torch::kCUDA, torch::kBFloat16);
+  global.log_weight = test::pool_log_weight_reference(tokens, pool);
+  global.pool_group = 7;  // 300 keys in pools of 7 make 43 global tokens, not 10
+  std::string message;
+  try {
+    kernels::block_sparse_forward_cuda(q, k, v, index.offsets, index.indices, block, global);
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  fmt::print("pool layout mismatch: {}\n", message);
+  BLADE_CHECK(message.find("pools of 7 make 43 global tokens, but 10 were given") != std::string::npos,
+              "a pool layout that does not fit the global tokens must be refused by name, got '{}'", message);
 }
 
 // q and v in a linear layer's [B, L, H, D] layout seen heads-first, as the DiT hands them over, and k
@@ -309,6 +341,7 @@ int main() {
   many_heads.pool = 30;
   run_case(many_heads);
   misaligned_inputs_case();
+  pool_layout_mismatch_case();
   for (auto dtype : {torch::kBFloat16, torch::kFloat16}) {
     engine_dispatch_case(dtype, 0);
     engine_dispatch_case(dtype, 30);

@@ -16,6 +16,7 @@ struct SparseBenchShape {
   double sparsity = 0.9;       // each query block keeps clamp(ceil((1 - s) * key_blocks), 1, key_blocks) random blocks
   bool bf16 = true;            // else float16
   int64_t pool_tokens = 0;     // > 0: ASA-GT with one global token per pool_tokens tokens
+  bool pool_bias_loads = false;  // ASA-GT: give the kernel the bias as a tensor only (read per score)
   bool backward = false;       // also time the backward
   bool probe = false;          // also time the probe (fixed-sparsity mode, 16 samples per block)
   bool dense_baseline = true;  // also time torch::scaled_dot_product_attention on the same shape
