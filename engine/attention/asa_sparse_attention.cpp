@@ -102,7 +102,7 @@ GlobalTokens pool_global_tokens(const torch::Tensor& k, const torch::Tensor& v, 
       parts.push_back(x.narrow(2, 0, full * group).reshape({x.size(0), x.size(1), full, group, x.size(3)}).mean(3));
     }
     if (tail > 0) parts.push_back(x.narrow(2, full * group, tail).mean(2, true));
-    return torch::cat(parts, 2);
+    return parts.size() == 1 ? parts.front() : torch::cat(parts, 2);
   };
   // At least float32: ln(30) in bfloat16 would be 3.406 instead of 3.401.
   const auto weight_dtype = k.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;

@@ -174,9 +174,11 @@ GenerationResult Pipeline::run(const GenerationRequest& request, PipelineObserve
     result.text_encoding_peak_gb = stage_peak_gb();
     throw_if_cancelled(cancel, "after text encoding");
 
+    // The seeded noise comes from the CPU generator (the same clip on every device); it is made
+    // before the denoising clock starts and counts in the total only.
+    auto noise = initial_noise(request.seed, geometry.channels, geometry.frames, geometry.height, geometry.width);
     if (observer) observer->on_stage(Stage::Denoising);
     phase = Clock::now();
-    auto noise = initial_noise(request.seed, geometry.channels, geometry.frames, geometry.height, geometry.width);
     auto latents = denoise(request, noise, context, negative_context, observer, cancel, &result.timings.step_ms);
     result.timings.denoising_s = seconds_since(phase);
     result.denoising_peak_gb = stage_peak_gb();

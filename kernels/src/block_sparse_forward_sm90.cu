@@ -86,21 +86,30 @@ __device__ __forceinline__ float global_bias_log2(const SparseForwardParams& p, 
   return (token < p.global_full_tokens ? p.global_bias_full : p.global_bias_tail) * kLog2e;
 }
 
-// How the softmax takes this tile's scores to log2 units: score * scale + offset. A full tile of kept
-// keys, or of pooled tokens sharing one bias, keeps its raw scores and the softmax applies both in its
-// exp2; any other global tile (per-token bias) or a tile past the sequence's end (masked keys) is
-// converted here, element by element, and then has scale 1 and offset 0.
+// How the softmax takes this tile's scores to log2 units: score * scale + offset. Kept keys, and
+// pooled tokens sharing one bias, keep their raw scores (keys past the sequence's end set to -inf)
+// and the softmax applies scale and offset in its exp2; pooled tokens with a bias of their own are
+// converted here, element by element, and then have scale 1 and offset 0.
 struct Log2Units {
   float scale, offset;
 };
 
 __device__ __forceinline__ Log2Units scores_to_log2(float (&s)[kKeys / 2], const SparseForwardParams& p,
                                                     const KeyTile& tile, float scale_log2, int quad) {
-  if (tile.valid >= kKeys) {
-    if (!tile.global) return {scale_log2, 0.0f};
-    if (p.global_full_tokens >= 0 && tile.first + kKeys <= p.global_full_tokens) {
-      return {scale_log2, p.global_bias_full * kLog2e};
+  const bool shared_bias = !tile.global || (p.global_full_tokens >= 0 && tile.first + tile.valid <= p.global_full_tokens);
+  if (shared_bias) {
+    if (tile.valid < kKeys) {
+#pragma unroll
+      for (int g = 0; g < kKeys / 8; ++g) {
+#pragma unroll
+        for (int e = 0; e < 2; ++e) {
+          if (g * 8 + 2 * quad + e < tile.valid) continue;
+          s[4 * g + e] = -INFINITY;
+          s[4 * g + 2 + e] = -INFINITY;
+        }
+      }
     }
+    return {scale_log2, tile.global ? p.global_bias_full * kLog2e : 0.0f};
   }
 #pragma unroll
   for (int g = 0; g < kKeys / 8; ++g) {
@@ -108,7 +117,7 @@ __device__ __forceinline__ Log2Units scores_to_log2(float (&s)[kKeys / 2], const
     for (int e = 0; e < 2; ++e) {
       const int col = g * 8 + 2 * quad + e;
       const bool masked = col >= tile.valid;
-      const float bias = (!masked && tile.global) ? global_bias_log2(p, tile.first + col) : 0.0f;
+      const float bias = masked ? 0.0f : global_bias_log2(p, tile.first + col);
 #pragma unroll
       for (int h = 0; h < 2; ++h) {
         float& x = s[4 * g + 2 * h + e];
