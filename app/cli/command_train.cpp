@@ -65,7 +65,7 @@ int run_train(const std::vector<std::string>& argv) {
     check_same(args, "text-len", static_cast<double>(options.model.text_len),
                stored.at("model").at("text_len").get<double>());
     check_same(args, "seed", static_cast<double>(options.seed), stored.at("seed").get<double>());
-    check_same(args, "object-loss-weight", options.object_loss_weight, stored.value("object_loss_weight", 1.0));
+    check_same(args, "object-loss-weight", options.object_loss_weight, stored.value("object_loss_weight", train::kUniformLossWeight));
     options.seed = stored.at("seed").get<uint64_t>();  // it also seeds the world below
   } else if (train::has_checkpoint(options.out_dir)) {
     fail(ErrorKind::InvalidArgument, "{} already holds a training run; pass --resume to continue it or choose "

@@ -65,7 +65,7 @@ void apply_run_settings(const nlohmann::json& j, TeacherTrainOptions& o) {
     o.grad_clip = j.at("grad_clip").get<double>();
     o.ema_decay = j.at("ema_decay").get<double>();
     o.prompt_dropout = j.at("prompt_dropout").get<double>();
-    o.object_loss_weight = j.value("object_loss_weight", 1.0);  // absent in checkpoints of older runs
+    o.object_loss_weight = j.value("object_loss_weight", kUniformLossWeight);  // absent in older checkpoints
     o.seed = j.at("seed").get<uint64_t>();
     o.tokenizer_vocab = j.at("tokenizer_vocab").get<int64_t>();
     o.tokenizer_corpus = j.at("tokenizer_corpus").get<int64_t>();

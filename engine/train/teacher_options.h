@@ -13,6 +13,10 @@
 
 namespace blade::train {
 
+// Every pixel weighs the same in the loss: the default, and what runs from before the object weight
+// had (their checkpoints do not store one).
+inline constexpr double kUniformLossWeight = 1.0;
+
 struct TeacherTrainOptions {
   std::filesystem::path out_dir;
   MiniModelConfig model = blade_mini_config();
@@ -29,7 +33,7 @@ struct TeacherTrainOptions {
   // > 1: pixels where an object is drawn weigh this much in the loss, the background 1 (needs a clip
   // source with object masks, the synthetic world). Objects cover a small share of a clip, so with
   // the plain mean they are learnt last.
-  double object_loss_weight = 1.0;
+  double object_loss_weight = kUniformLossWeight;
   uint64_t seed = 0;
   int64_t tokenizer_vocab = 512;
   int64_t tokenizer_corpus = 20000;  // prompts 0 .. n-1 of the source train the tokenizer

@@ -106,7 +106,7 @@ TeacherTrainer::TeacherTrainer(TeacherTrainOptions options, ClipSource& source, 
   }
   if (resume) apply_run_settings(read_checkpoint_info(options_.out_dir, kKind).at("run"), options_);
   options_.validate();
-  if (options_.object_loss_weight > 1.0 && !source_.enable_object_masks()) {
+  if (options_.object_loss_weight > kUniformLossWeight && !source_.enable_object_masks()) {
     fail(ErrorKind::InvalidArgument, "an object loss weight ({}) needs a clip source that knows where its objects are "
          "(the synthetic world); '{}' does not", options_.object_loss_weight, source_.name());
   }
@@ -264,7 +264,7 @@ torch::Tensor TeacherTrainer::forward_loss(const ClipBatch& batch, const std::ve
   const auto context = text_->encode(prompts);
   const auto velocity = dit_->forward(noisy, timesteps, context, *attention_);
   torch::Tensor weights;
-  if (options_.object_loss_weight > 1.0) {
+  if (options_.object_loss_weight > kUniformLossWeight) {
     if (!batch.object_masks.defined()) {
       fail(ErrorKind::InvalidArgument, "the object loss weight {} needs batches with object masks; this one has none "
            "(take it from a source whose object masks are enabled)", options_.object_loss_weight);
@@ -340,7 +340,7 @@ void TeacherTrainer::export_model(const fs::path& dir) {
                  {"weights", "ema"},
                  {"recommended", {{"sampler", "unipc"}, {"steps", 50}, {"guidance", 5.0}, {"shift", options_.model.flow_shift}}}};
   if (!init_record_.is_null()) model.blade["init_from"] = init_record_;  // "iterations" above count this run only
-  if (options_.object_loss_weight > 1.0) model.blade["object_loss_weight"] = options_.object_loss_weight;
+  if (options_.object_loss_weight > kUniformLossWeight) model.blade["object_loss_weight"] = options_.object_loss_weight;
   export_model_folder(model, dir);
 }
 

@@ -138,7 +138,7 @@ __device__ __forceinline__ void online_softmax(float (&s)[kKeys / 2], Log2Units 
     float tile_max = -INFINITY;
 #pragma unroll
     for (int g = 0; g < kKeys / 8; ++g) tile_max = fmaxf(tile_max, fmaxf(s[4 * g + 2 * h], s[4 * g + 2 * h + 1]));
-    tile_max = quad_max(tile_max) * scale + units.offset;  // scale > 0; -inf stays -inf (offset 0)
+    tile_max = quad_max(tile_max) * scale + units.offset;  // scale > 0, offset finite: -inf stays -inf
     const float m_new = fmaxf(m[h], tile_max);
     const float m_use = m_new == -INFINITY ? 0.0f : m_new;  // a row with nothing seen yet stays 0
     alpha[h] = fast_exp2(m[h] - m_use);

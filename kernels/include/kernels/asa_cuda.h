@@ -27,8 +27,9 @@ struct GlobalTokenTensors {
   torch::Tensor values;      // [B, H, G, D]
   torch::Tensor log_weight;  // [G], any float dtype
   // > 0: the global tokens pool this many consecutive keys each (the last one the rest), and
-  // log_weight holds ln of each pool's size. The Hopper forward then works the bias out instead of
-  // loading it for every score. 0: any log_weight.
+  // log_weight holds exactly ln of each pool's size in float32 (as pool_global_tokens makes it). The
+  // Hopper forward then works the bias out instead of loading it for every score, and trusts this:
+  // only the count of global tokens is checked. 0: any log_weight.
   int64_t pool_group = 0;
   bool defined() const { return keys.defined(); }
 };
