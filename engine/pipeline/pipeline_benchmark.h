@@ -28,6 +28,11 @@ struct PipelineBenchSetting {
 // that one with packed attention operands ("asa-gt-8-vae-bf16-packed", what the strided ones save or
 // cost) and with the composite norms instead of the fused kernels ("asa-gt-8-vae-bf16-composite",
 // what the fused kernels save); `sparsity` is ASA-GT's fixed sparsity (the paper's Wan runs reach ~0.8).
+// The request one row runs: base with the setting's steps, guidance, attention and decode dtype, for
+// this many frames. The probe is seeded from the request's seed unless the setting seeds it, so that
+// rows differing only in implementation use the same masks.
+GenerationRequest bench_request(GenerationRequest base, const PipelineBenchSetting& setting, int frames);
+
 std::vector<PipelineBenchSetting> blade_bench_settings(double sparsity, int student_steps = 8, int dense_steps = 50);
 
 struct PipelineBenchOptions {
