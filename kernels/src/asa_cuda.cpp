@@ -48,10 +48,22 @@ void require_supported(const torch::Tensor& q, const torch::Tensor& k, const tor
   }
 }
 
-// Whether the Hopper forward will run for this call; it reads strided operands in place.
-bool hopper_forward_runs(int64_t dim, int64_t block_size) {
-  return forward_kernel.load() != static_cast<int>(detail::ForwardKernel::MmaSync) &&
-         detail::sm90_forward_applies(static_cast<int>(dim), static_cast<int>(block_size));
+// The process-wide switches as one call reads them, once: a thread that changes them meanwhile
+// affects the next call, not this one half-way.
+struct ForwardChoice {
+  detail::ForwardKernel kernel = detail::ForwardKernel::Auto;
+  bool strided_operands = true;  // where the Hopper forward runs, it reads (and writes) strided views in place
+};
+
+ForwardChoice current_forward_choice() {
+  return {static_cast<detail::ForwardKernel>(forward_kernel.load()), strided_attention_operands_enabled()};
+}
+
+// Whether the Hopper forward will run for this call (it needs query and key tokens).
+bool hopper_forward_runs(const ForwardChoice& choice, const torch::Tensor& q, const torch::Tensor& k,
+                         int64_t block_size) {
+  return choice.kernel != detail::ForwardKernel::MmaSync && q.size(2) > 0 && k.size(2) > 0 &&
+         detail::sm90_forward_applies(static_cast<int>(q.size(3)), static_cast<int>(block_size));
 }
 
 // The strides under which the Hopper forward reads (or writes) a [B, H, L, D] view in place: rows of
@@ -77,8 +89,8 @@ std::optional<detail::OperandStrides> in_place_strides(const torch::Tensor& t) {
 }
 
 // q, k or v as the kernel reads it: in place with its strides where the Hopper kernel runs, else packed.
-torch::Tensor kernel_operand(const torch::Tensor& t, bool hopper, detail::OperandStrides& strides) {
-  if (hopper && strided_attention_operands_enabled() && !t.is_contiguous()) {
+torch::Tensor kernel_operand(const torch::Tensor& t, bool in_place_allowed, detail::OperandStrides& strides) {
+  if (in_place_allowed && !t.is_contiguous()) {
     if (const auto in_place = in_place_strides(t)) {
       strides = *in_place;
       return t;
@@ -175,16 +187,17 @@ bool sparse_attention_supported(const torch::Tensor& q, const torch::Tensor& k, 
          fits_int32(k.size(2));
 }
 
-void block_sparse_forward_cuda_into(const torch::Tensor& q_in, const torch::Tensor& k_in, const torch::Tensor& v_in,
-                                    const torch::Tensor& offsets, const torch::Tensor& indices, int64_t block_size,
-                                    const GlobalTokenTensors& global, torch::Tensor& out, torch::Tensor& lse) {
-  require_supported(q_in, k_in, v_in, block_size);
-  const c10::cuda::CUDAGuard guard(q_in.device());
+namespace {
+
+void forward_into(const torch::Tensor& q_in, const torch::Tensor& k_in, const torch::Tensor& v_in,
+                  const torch::Tensor& offsets, const torch::Tensor& indices, int64_t block_size,
+                  const GlobalTokenTensors& global, torch::Tensor& out, torch::Tensor& lse, const ForwardChoice& choice) {
   detail::SparseForwardParams p;
   // (Without query or key tokens the Hopper kernel does not run: everything is packed for the other one.)
-  const bool hopper = hopper_forward_runs(q_in.size(3), block_size) && q_in.size(2) > 0 && k_in.size(2) > 0;
-  const auto q = kernel_operand(q_in, hopper, p.q_strides), k = kernel_operand(k_in, hopper, p.k_strides);
-  const auto v = kernel_operand(v_in, hopper, p.v_strides);
+  const bool hopper = hopper_forward_runs(choice, q_in, k_in, block_size);
+  const bool in_place = hopper && choice.strided_operands;
+  const auto q = kernel_operand(q_in, in_place, p.q_strides), k = kernel_operand(k_in, in_place, p.k_strides);
+  const auto v = kernel_operand(v_in, in_place, p.v_strides);
   const int64_t bh = q.size(0) * q.size(1), query_blocks = blocks_of(q.size(2), block_size);
   const int64_t key_blocks = blocks_of(k.size(2), block_size);
   const auto index = detail::device_index(offsets, indices, bh * query_blocks, key_blocks, q.device());
@@ -226,10 +239,20 @@ void block_sparse_forward_cuda_into(const torch::Tensor& q_in, const torch::Tens
   p.key_blocks = static_cast<int>(key_blocks);
   p.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(q.size(3))));
   p.key_tile = forward_key_tile.load();
-  p.kernel = static_cast<detail::ForwardKernel>(forward_kernel.load());
+  p.kernel = choice.kernel;
   check_launch(detail::launch_sparse_forward(p, detail::element_type(q), static_cast<int>(q.size(3)),
                                              static_cast<int>(block_size), at::cuda::getCurrentCUDAStream()),
                "block-sparse attention forward");
+}
+
+}  // namespace
+
+void block_sparse_forward_cuda_into(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                    const torch::Tensor& offsets, const torch::Tensor& indices, int64_t block_size,
+                                    const GlobalTokenTensors& global, torch::Tensor& out, torch::Tensor& lse) {
+  require_supported(q, k, v, block_size);
+  const c10::cuda::CUDAGuard guard(q.device());
+  forward_into(q, k, v, offsets, indices, block_size, global, out, lse, current_forward_choice());
 }
 
 SparseAttentionResult block_sparse_forward_cuda(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
@@ -237,17 +260,16 @@ SparseAttentionResult block_sparse_forward_cuda(const torch::Tensor& q, const to
                                                 int64_t block_size, const GlobalTokenTensors& global) {
   require_supported(q, k, v, block_size);
   const c10::cuda::CUDAGuard guard(q.device());
+  const ForwardChoice choice = current_forward_choice();
   SparseAttentionResult r;
-  // (Without query or key tokens the Hopper kernel does not run and the output stays packed.)
-  if (q.size(0) == 1 && q.size(2) > 0 && k.size(2) > 0 && hopper_forward_runs(q.size(3), block_size) &&
-      strided_attention_operands_enabled()) {
+  if (q.size(0) == 1 && hopper_forward_runs(choice, q, k, block_size) && choice.strided_operands) {
     // Written [1, Lq, H, D] under the [1, H, Lq, D] view, so merging the heads afterwards is free.
     r.out = torch::empty({1, q.size(2), q.size(1), q.size(3)}, q.options()).transpose(1, 2);
   } else {
     r.out = torch::empty(q.sizes(), q.options().memory_format(torch::MemoryFormat::Contiguous));
   }
   r.lse = torch::empty({q.size(0), q.size(1), q.size(2)}, q.options().dtype(torch::kFloat32));
-  block_sparse_forward_cuda_into(q, k, v, offsets, indices, block_size, global, r.out, r.lse);
+  forward_into(q, k, v, offsets, indices, block_size, global, r.out, r.lse, choice);
   return r;
 }
 

@@ -425,16 +425,14 @@ LaunchStatus launch(const SparseForwardParams& p, cudaStream_t stream) {
   using C = Sm90Config<D>;
   static_assert(C::SHARED_BYTES <= 227 * 1024, "Hopper gives a block at most 227 KB of shared memory");
   const char* name = "sparse_forward_sm90_kernel";
-  ForwardMaps maps{};
-  // Without global tokens their maps describe k and v; the kernel never reads them.
+  ForwardMaps maps{};  // without global tokens their maps stay zero: the kernel never reads them
   const bool global = p.global_k != nullptr && p.global_tokens > 0;
-  const int global_tokens = global ? p.global_tokens : p.key_tokens;
   for (const char* failure :
        {encode_map(maps.q, "q", p.q, p.bh, p.query_tokens, D, p.q_strides),
         encode_map(maps.k, "k", p.k, p.bh, p.key_tokens, D, p.k_strides),
         encode_map(maps.v, "v", p.v, p.bh, p.key_tokens, D, p.v_strides),
-        encode_map(maps.global_k, "the global keys", global ? p.global_k : p.k, p.bh, global_tokens, D),
-        encode_map(maps.global_v, "the global values", global ? p.global_v : p.v, p.bh, global_tokens, D)}) {
+        global ? encode_map(maps.global_k, "the global keys", p.global_k, p.bh, p.global_tokens, D) : nullptr,
+        global ? encode_map(maps.global_v, "the global values", p.global_v, p.bh, p.global_tokens, D) : nullptr}) {
     if (failure != nullptr) return {cudaErrorInvalidValue, failure};
   }
   auto kernel = sparse_forward_sm90_kernel<T, D, kTakeTurns>;
