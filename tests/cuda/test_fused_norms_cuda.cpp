@@ -124,13 +124,16 @@ void check_layer_norm_affine(torch::Dtype out_dtype, int64_t batch, int64_t toke
 // The residual add fused with the LayerNorm after it: the stream x is advanced in place and the norm
 // is of the new value. Gated (the self-attention and FFN updates) and plain (cross-attention).
 void check_residual_layer_norm_affine(torch::Dtype dtype, int64_t batch, int64_t tokens, int64_t channels, bool gated,
-                                      uint64_t seed) {
+                                      uint64_t seed, bool misaligned_gate = false) {
   torch::manual_seed(seed);
   const auto f32 = torch::TensorOptions().device(kCuda);
   auto x = torch::randn({batch, tokens, channels}, f32) * 3.0 + 40.0;
   const auto update = (torch::randn({batch, tokens, channels}, f32) * 2.0).to(dtype);
   const auto table = torch::randn({batch, 6, channels}, f32) * 0.5;
-  const auto gate = gated ? table.narrow(1, 2, 1) : torch::Tensor();
+  // A misaligned gate (4 bytes past a 16-byte boundary, odd batch stride) takes the scalar loads.
+  const auto gate = !gated          ? torch::Tensor()
+                    : misaligned_gate ? (torch::randn({batch, 1, channels + 1}, f32) * 0.5).narrow(2, 1, channels)
+                                      : table.narrow(1, 2, 1);
   const auto shift = table.narrow(1, 3, 1), scale = table.narrow(1, 4, 1);
   BLADE_CHECK(kernels::residual_layer_norm_affine_applies(x, update, gate, scale, shift, dtype),
               "the residual + LayerNorm kernel should take this shape");
@@ -303,6 +306,7 @@ int main() {
     check_residual_layer_norm_affine(dtype, 2, 77, 1536, true, seed + 9);
     check_residual_layer_norm_affine(dtype, 1, 50, 264, false, seed + 10);
     check_residual_layer_norm_affine(dtype, 1, 20, 5120, true, seed + 11);
+    check_residual_layer_norm_affine(dtype, 2, 30, 1800, true, seed + 15, /*misaligned_gate=*/true);
   }
   for (auto dtype : {torch::kBFloat16, torch::kFloat32}) {
     check_channel_rms_norm(dtype, {1, 96, 3, 17, 23}, false, false, true, seed + 5);

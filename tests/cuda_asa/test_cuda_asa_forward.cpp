@@ -140,6 +140,8 @@ void run_tile_count_cases() {
       c.pool = 2;  // 300 global tokens: three global tiles, the last one partial
       c.density = 0.5;
       run_case(c);
+      c.lk = 601;  // 301: two full pooled tiles on the fast path, then a partial one with the tail pool
+      run_case(c);
       c.lq = c.lk = 100;
       c.pool = 0;
       c.density = 1.0;
