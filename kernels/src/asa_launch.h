@@ -142,6 +142,9 @@ struct CompactIndexParams {
   int capacity = 0;
 };
 
+// Whether this build has sm_90a machine code and the current device is an sm_90 GPU (asked of the
+// driver once per device).
+bool current_device_runs_sm90a();
 // Whether the Hopper probe scores kernel takes this many samples per block and head dim here.
 bool sm90_probe_scores_applies(int samples, int dim);
 LaunchStatus launch_probe_scores_sm90(const ProbeParams& p, ElementType type, int dim, float* scratch,

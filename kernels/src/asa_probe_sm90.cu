@@ -156,20 +156,7 @@ LaunchStatus launch(const ProbeParams& p, float* scratch, cudaStream_t stream) {
 }  // namespace
 
 bool sm90_probe_scores_applies(int samples, int dim) {
-#ifndef BLADE_HAVE_SM90A
-  (void)samples;
-  (void)dim;
-  return false;
-#else
-  if (samples < 1 || samples > kSamples || (dim != 64 && dim != 128)) return false;
-  int device = 0, major = 0, minor = 0;
-  if (cudaGetDevice(&device) != cudaSuccess) return false;
-  if (cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess ||
-      cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device) != cudaSuccess) {
-    return false;
-  }
-  return major == 9 && minor == 0;
-#endif
+  return samples >= 1 && samples <= kSamples && (dim == 64 || dim == 128) && current_device_runs_sm90a();
 }
 
 LaunchStatus launch_probe_scores_sm90(const ProbeParams& p, ElementType type, int dim, float* scratch,

@@ -15,6 +15,8 @@
 
 #include <cuda.h>
 
+#include <array>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -447,21 +449,28 @@ LaunchStatus launch(const SparseForwardParams& p, cudaStream_t stream) {
 
 }  // namespace
 
-bool sm90_forward_applies(int dim, int block_size) {
+bool current_device_runs_sm90a() {
 #ifndef BLADE_HAVE_SM90A
-  (void)dim;
-  (void)block_size;
-  return false;  // built without sm_90a machine code: the kernel's body would only trap
+  return false;  // built without sm_90a machine code: the Hopper kernels' bodies would only trap
 #else
-  if (block_size != kRows || (dim != 64 && dim != 128)) return false;
-  int device = 0, major = 0, minor = 0;
-  if (cudaGetDevice(&device) != cudaSuccess) return false;
-  if (cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess ||
-      cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device) != cudaSuccess) {
-    return false;
+  constexpr int kMaxDevices = 64;
+  static std::array<std::atomic<int>, kMaxDevices> known{};  // per device: 0 not asked yet, 1 yes, -1 no
+  int device = 0;
+  if (cudaGetDevice(&device) != cudaSuccess || device < 0 || device >= kMaxDevices) return false;
+  int answer = known[device].load(std::memory_order_relaxed);
+  if (answer == 0) {
+    int major = 0, minor = 0;
+    const bool asked = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) == cudaSuccess &&
+                       cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device) == cudaSuccess;
+    answer = asked && major == 9 && minor == 0 ? 1 : -1;
+    known[device].store(answer, std::memory_order_relaxed);
   }
-  return major == 9 && minor == 0;
+  return answer > 0;
 #endif
+}
+
+bool sm90_forward_applies(int dim, int block_size) {
+  return block_size == kRows && (dim == 64 || dim == 128) && current_device_runs_sm90a();
 }
 
 bool sm90_forward_takes(const SparseForwardParams& p) {

@@ -174,68 +174,6 @@ __device__ __forceinline__ void store4(T* dst, const float (&src)[4]) {
   }
 }
 
-template <typename Out>
-__global__ void __launch_bounds__(kThreads) layer_norm_affine_kernel(LayerNormAffineParams p) {
-  constexpr int N = 4;
-  const int64_t row = static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / 32;
-  if (row >= p.rows) return;
-  const int lane = threadIdx.x % 32;
-  const int64_t b = row / p.tokens;
-  const float* scale = p.scale + b * p.scale_batch_stride;
-  const float* shift = p.shift + b * p.shift_batch_stride;
-  Out* out = static_cast<Out*>(p.out) + row * p.channels;
-
-  // Two passes for the variance (mean first), as exact as float32 allows; the later passes read the
-  // row back from cache. Each lane reads back only what it wrote itself, so no barrier is needed.
-  const float* x = p.x + row * p.channels;
-  float sum = 0.0f;
-  if (p.residual != nullptr) {
-    const Out* residual = static_cast<const Out*>(p.residual) + row * p.channels;
-    const float* gate = p.gate == nullptr ? nullptr : p.gate + b * p.gate_batch_stride;
-    float* updated = p.updated_x + row * p.channels;
-    for (int c = lane * N; c < p.channels; c += 32 * N) {
-      float v[N], r[N];
-      load4(x + c, v);
-      load4(residual + c, r);
-#pragma unroll
-      for (int i = 0; i < N; ++i) {
-        v[i] = gate == nullptr ? v[i] + r[i] : fmaf(r[i], gate[c + i], v[i]);
-        sum += v[i];
-      }
-      store4(updated + c, v);
-    }
-    x = updated;
-  } else {
-    for (int c = lane * N; c < p.channels; c += 32 * N) {
-      float v[N];
-      load4(x + c, v);
-#pragma unroll
-      for (int i = 0; i < N; ++i) sum += v[i];
-    }
-  }
-  const float mean = warp_sum(sum) / static_cast<float>(p.channels);
-  float squares = 0.0f;
-  for (int c = lane * N; c < p.channels; c += 32 * N) {
-    float v[N];
-    load4(x + c, v);
-#pragma unroll
-    for (int i = 0; i < N; ++i) squares = fmaf(v[i] - mean, v[i] - mean, squares);
-  }
-  const float inverse = rsqrtf(warp_sum(squares) / static_cast<float>(p.channels) + p.eps);
-
-  for (int c = lane * N; c < p.channels; c += 32 * N) {
-    float v[N];
-    load4(x + c, v);
-    float y[N];
-#pragma unroll
-    for (int i = 0; i < N; ++i) {
-      const float factor = p.one_plus_scale ? scale[c + i] + 1.0f : scale[c + i];
-      y[i] = (v[i] - mean) * inverse * factor + shift[c + i];
-    }
-    store4(out + c, y);
-  }
-}
-
 // Four consecutive affine parameters (scale, shift or gate); 16-byte loads where the launcher found
 // them aligned.
 __device__ __forceinline__ void load_affine4(const float* src, bool vector, float (&dst)[4]) {
@@ -247,38 +185,107 @@ __device__ __forceinline__ void load_affine4(const float* src, bool vector, floa
   }
 }
 
-// The same LayerNorm for rows of at most kChunks * 128 channels, held in registers: x (and the
-// residual) are read once, and the mean and the variance come from the registers instead of two more
-// passes through the cache. Lane l holds channels 4 (32 k + l) to 4 (32 k + l) + 3 of chunk k.
+// One warp's row of a LayerNorm launch: where it reads and writes, and the steps over four channels
+// that both LayerNorm kernels take.
+template <typename Out>
+struct LayerNormRow {
+  const LayerNormAffineParams& p;
+  const float* x;
+  const float* scale;
+  const float* shift;
+  const float* gate;   // null: the residual is added ungated
+  const Out* residual; // null: a plain LayerNorm of x
+  float* updated;      // the stream x + residual (* gate), written in place
+  Out* out;
+
+  __device__ LayerNormRow(const LayerNormAffineParams& params, int64_t row) : p(params) {
+    const int64_t b = row / p.tokens, first = row * p.channels;
+    x = p.x + first;
+    scale = p.scale + b * p.scale_batch_stride;
+    shift = p.shift + b * p.shift_batch_stride;
+    gate = p.gate == nullptr ? nullptr : p.gate + b * p.gate_batch_stride;
+    residual = p.residual == nullptr ? nullptr : static_cast<const Out*>(p.residual) + first;
+    updated = p.residual == nullptr ? nullptr : p.updated_x + first;
+    out = static_cast<Out*>(p.out) + first;
+  }
+
+  // The stream the norm is of: x, or x after the residual update.
+  __device__ const float* stream() const { return residual == nullptr ? x : updated; }
+
+  // Channels c to c + 3 of the stream; with a residual, x + residual (* gate), written back in place.
+  __device__ void load_stream(int c, float (&v)[4]) const {
+    load4(x + c, v);
+    if (residual == nullptr) return;
+    float r[4], g[4];
+    load4(residual + c, r);
+    if (gate != nullptr) load_affine4(gate + c, p.vector_affine, g);
+#pragma unroll
+    for (int i = 0; i < 4; ++i) v[i] = gate == nullptr ? v[i] + r[i] : fmaf(r[i], g[i], v[i]);
+    store4(updated + c, v);
+  }
+
+  // (v - mean) * inverse * ((1 +) scale) + shift into channels c to c + 3 of the output.
+  __device__ void store_normed(int c, const float (&v)[4], float mean, float inverse) const {
+    float factor[4], offset[4], y[4];
+    load_affine4(scale + c, p.vector_affine, factor);
+    load_affine4(shift + c, p.vector_affine, offset);
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+      y[i] = (v[i] - mean) * inverse * (p.one_plus_scale ? factor[i] + 1.0f : factor[i]) + offset[i];
+    }
+    store4(out + c, y);
+  }
+};
+
+// Rows of any width (a multiple of 4 channels), one warp each. Two passes for the variance (mean
+// first), as exact as float32 allows; the later passes read the row back from cache. Each lane reads
+// back only what it wrote itself, so no barrier is needed.
+template <typename Out>
+__global__ void __launch_bounds__(kThreads) layer_norm_affine_kernel(LayerNormAffineParams p) {
+  const int64_t row_index = static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / 32;
+  if (row_index >= p.rows) return;
+  const int lane = threadIdx.x % 32;
+  const LayerNormRow<Out> row(p, row_index);
+  float sum = 0.0f;
+  for (int c = lane * 4; c < p.channels; c += 32 * 4) {
+    float v[4];
+    row.load_stream(c, v);
+#pragma unroll
+    for (int i = 0; i < 4; ++i) sum += v[i];
+  }
+  const float mean = warp_sum(sum) / static_cast<float>(p.channels);
+  const float* stream = row.stream();
+  float squares = 0.0f;
+  for (int c = lane * 4; c < p.channels; c += 32 * 4) {
+    float v[4];
+    load4(stream + c, v);
+#pragma unroll
+    for (int i = 0; i < 4; ++i) squares = fmaf(v[i] - mean, v[i] - mean, squares);
+  }
+  const float inverse = rsqrtf(warp_sum(squares) / static_cast<float>(p.channels) + p.eps);
+  for (int c = lane * 4; c < p.channels; c += 32 * 4) {
+    float v[4];
+    load4(stream + c, v);
+    row.store_normed(c, v, mean, inverse);
+  }
+}
+
+// The same LayerNorm for rows of at most kChunks * 128 channels, held in registers: the stream is
+// read once, and the mean and the variance come from the registers instead of two more passes
+// through the cache. Lane l holds channels 4 (32 k + l) to 4 (32 k + l) + 3 of chunk k.
 template <typename Out, int kChunks>
 __global__ void __launch_bounds__(kThreads) layer_norm_affine_in_registers_kernel(LayerNormAffineParams p) {
-  const int64_t row = static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / 32;
-  if (row >= p.rows) return;
+  const int64_t row_index = static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / 32;
+  if (row_index >= p.rows) return;
   const int lane = threadIdx.x % 32;
-  const int64_t b = row / p.tokens;
-  const float* scale = p.scale + b * p.scale_batch_stride;
-  const float* shift = p.shift + b * p.shift_batch_stride;
-  const float* gate = p.gate == nullptr ? nullptr : p.gate + b * p.gate_batch_stride;
-  const float* x = p.x + row * p.channels;
-  const Out* residual = p.residual == nullptr ? nullptr : static_cast<const Out*>(p.residual) + row * p.channels;
-  float* updated = p.updated_x == nullptr ? nullptr : p.updated_x + row * p.channels;
-  Out* out = static_cast<Out*>(p.out) + row * p.channels;
-
+  const LayerNormRow<Out> row(p, row_index);
   float v[kChunks][4];
   float sum = 0.0f;
 #pragma unroll
   for (int k = 0; k < kChunks; ++k) {
     const int c = (32 * k + lane) * 4;
     if (c >= p.channels) continue;
-    load4(x + c, v[k]);
-    if (residual != nullptr) {
-      float r[4], g[4];
-      load4(residual + c, r);
-      if (gate != nullptr) load_affine4(gate + c, p.vector_affine, g);
-#pragma unroll
-      for (int i = 0; i < 4; ++i) v[k][i] = gate == nullptr ? v[k][i] + r[i] : fmaf(r[i], g[i], v[k][i]);
-      store4(updated + c, v[k]);
-    }
+    row.load_stream(c, v[k]);
 #pragma unroll
     for (int i = 0; i < 4; ++i) sum += v[k][i];
   }
@@ -294,15 +301,7 @@ __global__ void __launch_bounds__(kThreads) layer_norm_affine_in_registers_kerne
 #pragma unroll
   for (int k = 0; k < kChunks; ++k) {
     const int c = (32 * k + lane) * 4;
-    if (c >= p.channels) continue;
-    float factor[4], offset[4], y[4];
-    load_affine4(scale + c, p.vector_affine, factor);
-    load_affine4(shift + c, p.vector_affine, offset);
-#pragma unroll
-    for (int i = 0; i < 4; ++i) {
-      y[i] = (v[k][i] - mean) * inverse * (p.one_plus_scale ? factor[i] + 1.0f : factor[i]) + offset[i];
-    }
-    store4(out + c, y);
+    if (c < p.channels) row.store_normed(c, v[k], mean, inverse);
   }
 }
 
