@@ -1,5 +1,6 @@
 #include "attention/asa_probe.h"
 
+#include "core/device.h"
 #include "core/error.h"
 #include "core/tensor_format.h"
 
@@ -45,7 +46,7 @@ ProbeSamples draw_probe_samples(int64_t batch, int64_t heads, int64_t block_size
     auto keys = generator.defined() ? at::rand({batch, heads, block_size}, generator, options)
                                     : at::rand({batch, heads, block_size}, options.device(device));
     auto offsets = keys.argsort(/*stable=*/false, /*dim=*/-1).narrow(-1, 0, count);
-    return std::get<0>(offsets.sort(-1)).contiguous().to(device);
+    return upload_without_waiting(std::get<0>(offsets.sort(-1)).contiguous(), device);
   };
   ProbeSamples samples;
   samples.query_offsets = draw();

@@ -50,4 +50,9 @@ std::string device_name(const torch::Device& device) {
   return device.str();
 }
 
+torch::Tensor upload_without_waiting(const torch::Tensor& host, const torch::Device& device) {
+  if (!device.is_cuda() || !host.device().is_cpu()) return host.to(device);
+  return host.pin_memory().to(device, /*non_blocking=*/true);
+}
+
 }  // namespace blade

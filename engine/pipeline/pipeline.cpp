@@ -102,7 +102,7 @@ torch::Tensor Pipeline::denoise(const GenerationRequest& request, torch::Tensor 
   auto& dit = *model_->dit();
   const auto device = model_->device();
   const auto run_start = Clock::now();
-  latents = latents.to(device, torch::kFloat32);
+  latents = upload_without_waiting(latents.to(torch::kFloat32), device);
   for (int i = 0; i < schedule.steps(); ++i) {
     throw_if_cancelled(cancel, fmt::format("before step {} of {}", i + 1, schedule.steps()));
     const auto step_start = Clock::now();

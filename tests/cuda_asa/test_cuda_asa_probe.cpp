@@ -1,7 +1,8 @@
 // The CUDA probe equals the CPU probe on the same sample offsets: the same scores P (to float32
 // rounding), the same kept blocks under the energy threshold (paper and code rules, with and
 // without clamps) and the fixed-sparsity rule, and the same compressed index as to_index(). Also
-// through the engine's run_probe with a seeded generator.
+// through the engine's run_probe with a seeded generator. Seeded samples, drawn on the host, reach
+// the GPU without waiting for the work queued there.
 
 #include "attention/asa_probe.h"
 #include "cuda_asa_util.h"
@@ -10,6 +11,8 @@
 #include "test_tensors.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/cuda/CUDAContext.h>
+#include <ATen/cuda/Sleep.h>
 #include <fmt/format.h>
 
 #include <random>
@@ -124,6 +127,23 @@ void run_case(const Case& c, uint64_t seed) {
               "{}: the device index differs from the same probe's host mask", describe(c));
 }
 
+// A wait per attention call would leave the GPU idle while the host queues the next kernels, 240
+// times per clip: the samples' upload is checked to be queued behind a busy GPU, not after it.
+void seeded_samples_do_not_wait_for_the_gpu(uint64_t seed) {
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(seed);
+  auto same_seed = at::make_generator<at::CPUGeneratorImpl>(seed);
+  const auto on_host = attention::draw_probe_samples(1, 12, 128, 16, same_seed);
+  torch::cuda::synchronize();
+  at::cuda::sleep(int64_t{1} << 31);  // about a second of one busy thread at H100 clocks
+  const auto on_gpu = attention::draw_probe_samples(1, 12, 128, 16, generator, torch::Device(torch::kCUDA));
+  const bool gpu_still_busy = !at::cuda::getCurrentCUDAStream().query();
+  BLADE_CHECK(gpu_still_busy, "drawing seeded probe samples waited until the GPU had finished its queued work");
+  torch::cuda::synchronize();
+  BLADE_CHECK(on_gpu.query_offsets.is_cuda() && torch::equal(on_gpu.query_offsets.cpu(), on_host.query_offsets) &&
+                  torch::equal(on_gpu.key_offsets.cpu(), on_host.key_offsets),
+              "seeded samples uploaded to the GPU differ from the same seed's samples on the host");
+}
+
 }  // namespace
 
 int main() {
@@ -131,6 +151,7 @@ int main() {
   const uint64_t seed = std::random_device{}();
   torch::manual_seed(seed);
   fmt::print("seed {}\n", seed);
+  seeded_samples_do_not_wait_for_the_gpu(seed);
   // The fused kernel, the split scores + selection kernels, and the split ones with the Hopper scores
   // kernel (on other GPUs, and above 16 samples, variant 3 runs the mma.sync scores kernel).
   for (int variant : {1, 2, 3}) {
