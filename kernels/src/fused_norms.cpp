@@ -100,7 +100,8 @@ bool rms_norm_rope_applies(const torch::Tensor& x, const torch::Tensor& weight, 
 }
 
 torch::Tensor rms_norm_rope_cuda(const torch::Tensor& x, const torch::Tensor& weight, double eps,
-                                 const torch::Tensor& rope, int64_t head_dim, bool heads_major) {
+                                 const torch::Tensor& rope, int64_t head_dim, bool heads_major,
+                                 RmsNormRopeKernel kernel) {
   if (!rms_norm_rope_applies(x, weight, rope, head_dim)) {
     fail(ErrorKind::Internal, "RMS norm + RoPE kernel: expected contiguous, 16-byte aligned x [B, L, C] on a GPU (C "
          "and head_dim {} multiples of 16 bytes, C of head_dim), contiguous float32 weight [C] and contiguous complex128 "
@@ -125,7 +126,7 @@ torch::Tensor rms_norm_rope_cuda(const torch::Tensor& x, const torch::Tensor& we
   p.head_dim = static_cast<int>(head_dim);
   p.eps = static_cast<float>(eps);
   p.heads_major = heads_major;
-  detail::check_launch(detail::launch_rms_norm_rope(p, norm_element(x.scalar_type()), at::cuda::getCurrentCUDAStream()),
+  detail::check_launch(detail::launch_rms_norm_rope(p, norm_element(x.scalar_type()), kernel, at::cuda::getCurrentCUDAStream()),
                        "Wan DiT query / key norm");
   return out;
 }

@@ -95,55 +95,133 @@ __global__ void __launch_bounds__(kThreads) channel_rms_norm_kernel(ChannelRmsNo
   }
 }
 
+// N consecutive float32 weights (N a multiple of 4): 16-byte loads where the launcher found them aligned.
+template <int N>
+__device__ __forceinline__ void load_weights(const float* src, bool vector, float (&dst)[N]) {
+#pragma unroll
+  for (int i = 0; i < N; i += 4) {
+    if (vector) {
+      const float4 w = *reinterpret_cast<const float4*>(src + i);
+      dst[i] = w.x, dst[i + 1] = w.y, dst[i + 2] = w.z, dst[i + 3] = w.w;
+    } else {
+#pragma unroll
+      for (int j = 0; j < 4; ++j) dst[i + j] = src[i + j];
+    }
+  }
+}
+
+// One row (token) of a query / key norm launch: its input, its token's rotation factors, and where
+// each head's channels go. Worked out once per row: the 64-bit divisions behind them cost more
+// than the arithmetic of a whole vector.
+template <typename T>
+struct QueryKeyRow {
+  using V = Vec<T>;
+  static constexpr int N = V::N;
+
+  const RmsNormRopeParams& p;
+  const T* x;
+  T* out;               // channel 0 of head 0 of this token
+  int64_t head_stride;  // elements between two heads' channels in out
+  const double2* rope;  // the token's head_dim / 2 factors, or null
+
+  __device__ QueryKeyRow(const RmsNormRopeParams& params, int64_t row) : p(params) {
+    const int64_t token = row % p.tokens, batch = row / p.tokens;
+    x = static_cast<const T*>(p.x) + row * p.channels;
+    if (p.heads_major) {
+      const int64_t heads = p.channels / p.head_dim;
+      out = static_cast<T*>(p.out) + (batch * heads * p.tokens + token) * p.head_dim;
+      head_stride = p.tokens * p.head_dim;
+    } else {
+      out = static_cast<T*>(p.out) + row * p.channels;
+      head_stride = p.head_dim;
+    }
+    rope = p.rope == nullptr ? nullptr : reinterpret_cast<const double2*>(p.rope) + token * (p.head_dim / 2);
+  }
+
+  // Channels c to c + N - 1 (one vector, never straddling two heads: head_dim % N == 0), scaled by
+  // the row's inverse RMS and the weights, turned, and stored.
+  __device__ void store(int c, float (&v)[N], float inverse) const {
+    float w[N];
+    load_weights<N>(p.weight + c, p.vector_weight, w);
+#pragma unroll
+    for (int i = 0; i < N; ++i) v[i] = v[i] * inverse * w[i];
+    const int head = c / p.head_dim, within = c - head * p.head_dim;
+    T* dst = out + head * head_stride + within;
+    if (rope == nullptr) {
+      V::store(dst, v);
+      return;
+    }
+    // The pairs (2j, 2j + 1) of a head are complex numbers turned by the token's angle, in float64.
+    const double2* f = rope + within / 2;
+    double turned[N];
+#pragma unroll
+    for (int j = 0; j < N / 2; ++j) {
+      const double2 factor = f[j];
+      const double re = v[2 * j], im = v[2 * j + 1];
+      turned[2 * j] = re * factor.x - im * factor.y;
+      turned[2 * j + 1] = re * factor.y + im * factor.x;
+    }
+    V::store(dst, turned);
+  }
+};
+
+// Rows of any width, one warp each: a pass for the sum of squares, a second (from cache) for the output.
 template <typename T>
 __global__ void __launch_bounds__(kThreads) rms_norm_rope_kernel(RmsNormRopeParams p) {
-  using V = Vec<T>;
-  constexpr int N = V::N;
-  const int64_t row = static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / 32;
-  if (row >= p.rows) return;
+  using Row = QueryKeyRow<T>;
+  constexpr int N = Row::N;
+  const int64_t row_index = static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / 32;
+  if (row_index >= p.rows) return;
   const int lane = threadIdx.x % 32;
-  const T* x = static_cast<const T*>(p.x) + row * p.channels;
-  // Where channel c of this row goes: the row itself, or (heads-major) head c / head_dim's plane
-  // [batch, head, token]. A vector of N channels never straddles two heads (head_dim % N == 0).
-  T* out_row = static_cast<T*>(p.out) + row * p.channels;
-  auto out_at = [&](int c) {
-    if (!p.heads_major) return out_row + c;
-    const int64_t token = row % p.tokens, batch = row / p.tokens, head = c / p.head_dim;
-    const int64_t plane = batch * (p.channels / p.head_dim) + head;
-    return static_cast<T*>(p.out) + (plane * p.tokens + token) * p.head_dim + c % p.head_dim;
-  };
-
+  const Row row(p, row_index);
   float sum = 0.0f;
   for (int c = lane * N; c < p.channels; c += 32 * N) {
     float v[N];
-    V::load(x + c, v);
+    Row::V::load(row.x + c, v);
 #pragma unroll
     for (int i = 0; i < N; ++i) sum = fmaf(v[i], v[i], sum);
   }
   const float inverse = rsqrtf(warp_sum(sum) / static_cast<float>(p.channels) + p.eps);
-  const double2* rope =
-      p.rope == nullptr ? nullptr : reinterpret_cast<const double2*>(p.rope) + (row % p.tokens) * (p.head_dim / 2);
-
   for (int c = lane * N; c < p.channels; c += 32 * N) {
     float v[N];
-    V::load(x + c, v);
+    Row::V::load(row.x + c, v);
+    row.store(c, v, inverse);
+  }
+}
+
+// The same for rows of at most kVectors * 32 16-byte vectors, read once: all of a lane's loads are
+// issued before the first is used, and the row stays in registers in its packed form.
+template <typename T, int kVectors>
+__global__ void __launch_bounds__(kThreads, 3) rms_norm_rope_in_registers_kernel(RmsNormRopeParams p) {
+  using Row = QueryKeyRow<T>;
+  constexpr int N = Row::N;
+  const int64_t row_index = static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / 32;
+  if (row_index >= p.rows) return;
+  const int lane = threadIdx.x % 32;
+  const Row row(p, row_index);
+  uint4 packed[kVectors];
 #pragma unroll
-    for (int i = 0; i < N; ++i) v[i] = v[i] * inverse * p.weight[c + i];
-    if (rope == nullptr) {
-      V::store(out_at(c), v);
-      continue;
-    }
-    // The pairs (2j, 2j + 1) of a head are complex numbers turned by the token's angle, in float64.
-    const int first_pair = (c % p.head_dim) / 2;
-    double turned[N];
+  for (int k = 0; k < kVectors; ++k) {
+    const int c = (32 * k + lane) * N;
+    if (c < p.channels) packed[k] = *reinterpret_cast<const uint4*>(row.x + c);
+  }
+  float sum = 0.0f;
 #pragma unroll
-    for (int j = 0; j < N / 2; ++j) {
-      const double2 f = rope[first_pair + j];
-      const double re = v[2 * j], im = v[2 * j + 1];
-      turned[2 * j] = re * f.x - im * f.y;
-      turned[2 * j + 1] = re * f.y + im * f.x;
-    }
-    V::store(out_at(c), turned);
+  for (int k = 0; k < kVectors; ++k) {
+    if ((32 * k + lane) * N >= p.channels) continue;
+    float v[N];
+    Row::V::load(reinterpret_cast<const T*>(&packed[k]), v);
+#pragma unroll
+    for (int i = 0; i < N; ++i) sum = fmaf(v[i], v[i], sum);
+  }
+  const float inverse = rsqrtf(warp_sum(sum) / static_cast<float>(p.channels) + p.eps);
+#pragma unroll
+  for (int k = 0; k < kVectors; ++k) {
+    const int c = (32 * k + lane) * N;
+    if (c >= p.channels) continue;
+    float v[N];
+    Row::V::load(reinterpret_cast<const T*>(&packed[k]), v);
+    row.store(c, v, inverse);
   }
 }
 
@@ -325,12 +403,29 @@ LaunchStatus launch_channel_rms_norm(const ChannelRmsNormParams& p, NormElement 
   return {cudaGetLastError(), "channel_rms_norm_kernel"};
 }
 
-LaunchStatus launch_rms_norm_rope(const RmsNormRopeParams& p, NormElement type, cudaStream_t stream) {
+namespace {
+
+template <typename T>
+LaunchStatus launch_rms_norm_rope_for(RmsNormRopeParams p, kernels::RmsNormRopeKernel kernel, cudaStream_t stream) {
+  p.vector_weight = reinterpret_cast<uintptr_t>(p.weight) % 16 == 0;
+  const char* name = "rms_norm_rope_kernel";
+  const int vectors = (p.channels / Vec<T>::N + 31) / 32;  // per lane
+  if (kernel != kernels::RmsNormRopeKernel::TwoPasses) {
+    if (vectors <= 4) return launch_rows(rms_norm_rope_in_registers_kernel<T, 4>, p, stream, name);
+    if (vectors <= 6) return launch_rows(rms_norm_rope_in_registers_kernel<T, 6>, p, stream, name);  // 1,536 channels
+    if (vectors <= 8) return launch_rows(rms_norm_rope_in_registers_kernel<T, 8>, p, stream, name);
+  }
+  return launch_rows(rms_norm_rope_kernel<T>, p, stream, name);  // wider rows (Wan2.1-14B: 5120 channels)
+}
+
+}  // namespace
+
+LaunchStatus launch_rms_norm_rope(const RmsNormRopeParams& p, NormElement type, kernels::RmsNormRopeKernel kernel,
+                                  cudaStream_t stream) {
   switch (type) {
-    case NormElement::Float32: return launch_rows(rms_norm_rope_kernel<float>, p, stream, "rms_norm_rope_kernel");
-    case NormElement::BFloat16:
-      return launch_rows(rms_norm_rope_kernel<__nv_bfloat16>, p, stream, "rms_norm_rope_kernel");
-    case NormElement::Float16: return launch_rows(rms_norm_rope_kernel<__half>, p, stream, "rms_norm_rope_kernel");
+    case NormElement::Float32: return launch_rms_norm_rope_for<float>(p, kernel, stream);
+    case NormElement::BFloat16: return launch_rms_norm_rope_for<__nv_bfloat16>(p, kernel, stream);
+    case NormElement::Float16: return launch_rms_norm_rope_for<__half>(p, kernel, stream);
   }
   return {cudaErrorInvalidValue, "rms_norm_rope_kernel"};
 }

@@ -3,6 +3,7 @@
 // wrappers (fused_norms.cpp). Plain types only: the .cu file does not include LibTorch.
 
 #include "asa_launch.h"
+#include "kernels/rms_norm_rope_kernel.h"
 
 #include <cstdint>
 
@@ -41,8 +42,10 @@ struct RmsNormRopeParams {
   // false: out is [rows, channels] like x. true: out is [batch, channels / head_dim, tokens, head_dim]
   // (heads contiguous, what block-sparse attention reads), written without a second pass.
   bool heads_major = false;
+  bool vector_weight = false;  // set by the launcher: weight allows 16-byte loads
 };
-LaunchStatus launch_rms_norm_rope(const RmsNormRopeParams& p, NormElement type, cudaStream_t stream);
+LaunchStatus launch_rms_norm_rope(const RmsNormRopeParams& p, NormElement type, kernels::RmsNormRopeKernel kernel,
+                                  cudaStream_t stream);
 
 // Wan DiT LayerNorm of the float32 residual stream x [rows, channels] followed by a per-batch affine
 // map: out = normed * (scale (+ 1)) + shift, written as out_type. scale, shift and gate rows are

@@ -42,11 +42,14 @@ double tolerance(torch::Dtype dtype) {
 const char* name(torch::Dtype dtype) { return c10::toString(dtype); }
 
 void check_rms_norm_rope(torch::Dtype dtype, int64_t batch, const std::array<int64_t, 3>& grid, int64_t heads,
-                         int64_t head_dim, bool with_rope, uint64_t seed) {
+                         int64_t head_dim, bool with_rope, uint64_t seed, bool misaligned_weight = false) {
   torch::manual_seed(seed);
   const int64_t tokens = grid[0] * grid[1] * grid[2], channels = heads * head_dim;
   const auto x = (torch::randn({batch, tokens, channels}, torch::TensorOptions().device(kCuda)) * 2.0 + 0.3).to(dtype);
-  const auto weight = torch::rand({channels}, torch::TensorOptions().device(kCuda)) + 0.5;
+  // Misaligned: the weights start 4 bytes into an allocation, so they cannot be read 16 bytes at a time.
+  const auto weight = misaligned_weight
+                          ? (torch::rand({channels + 1}, torch::TensorOptions().device(kCuda)) + 0.5).narrow(0, 1, channels)
+                          : torch::rand({channels}, torch::TensorOptions().device(kCuda)) + 0.5;
   const auto rope = with_rope ? models::wan_rope_factors(grid, head_dim, kCuda) : torch::Tensor();
   BLADE_CHECK(kernels::rms_norm_rope_applies(x, weight, rope, head_dim), "the kernel should take {} x [{}, {}, {}]",
               name(dtype), batch, tokens, channels);
@@ -74,6 +77,14 @@ void check_rms_norm_rope(torch::Dtype dtype, int64_t batch, const std::array<int
   BLADE_CHECK(error <= tolerance(dtype), "rms norm{} {}: relative error {} against float64", with_rope ? " + rope" : "",
               name(dtype), error);
   BLADE_CHECK(vs_composite <= tolerance(dtype), "fused and composite differ by {}", vs_composite);
+
+  // Rows of up to 2,048 16-bit channels are held in registers; the two-pass kernel (any width) must
+  // give the same bits.
+  poison_allocator(x.numel() * x.element_size());
+  const auto two_passes = kernels::rms_norm_rope_cuda(x, weight, 1e-6, rope, head_dim, /*heads_major=*/false,
+                                                      kernels::RmsNormRopeKernel::TwoPasses);
+  BLADE_CHECK(torch::equal(two_passes, fused), "rms norm{} {} C{}: the two-pass kernel and the default differ",
+              with_rope ? " + rope" : "", name(dtype), channels);
 
   // The heads-major output: the same values, each head's plane [B, head, L, head_dim] contiguous.
   poison_allocator(x.numel() * x.element_size());
@@ -297,6 +308,8 @@ int main() {
     check_rms_norm_rope(dtype, 1, {2, 3, 5}, 3, 64, true, seed + 1);
     check_rms_norm_rope(dtype, 2, {1, 1, 37}, 12, 128, false, seed + 2);  // cross-attention: no RoPE
     check_rms_norm_rope(dtype, 1, {1, 2, 3}, 40, 128, true, seed + 14);  // Wan2.1-14B's 5120: read twice
+    check_rms_norm_rope(dtype, 1, {2, 2, 5}, 15, 128, true, seed + 16);  // 1,920: the last vectors partly filled
+    check_rms_norm_rope(dtype, 1, {1, 3, 7}, 12, 128, true, seed + 17, /*misaligned_weight=*/true);
   }
   for (auto dtype : {torch::kBFloat16, torch::kFloat32}) {
     check_layer_norm_affine(dtype, 2, 77, 1536, true, seed + 3);

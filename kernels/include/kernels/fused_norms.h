@@ -3,6 +3,8 @@
 // no gradient is needed and keep the composite ATen version as the reference and the fallback.
 // Each *_applies says whether the kernel takes the tensors (CUDA, dtype, layout, alignment).
 
+#include "kernels/rms_norm_rope_kernel.h"
+
 #include <torch/types.h>
 
 namespace blade::kernels {
@@ -18,10 +20,12 @@ torch::Tensor channel_rms_norm_cuda(const torch::Tensor& x, const torch::Tensor&
 // float32 weight [C], then - when rope is defined - the rotary embedding of each head_dim-wide head
 // with the complex128 factors rope [L, head_dim / 2]. Returns [B, L, C] of x's dtype, or with
 // heads_major the contiguous [B, C / head_dim, L, head_dim] (the heads split off in the same pass).
+// `kernel` is for tests and benchmarks; every choice gives the same values.
 bool rms_norm_rope_applies(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& rope,
                            int64_t head_dim);
 torch::Tensor rms_norm_rope_cuda(const torch::Tensor& x, const torch::Tensor& weight, double eps,
-                                 const torch::Tensor& rope, int64_t head_dim, bool heads_major = false);
+                                 const torch::Tensor& rope, int64_t head_dim, bool heads_major = false,
+                                 RmsNormRopeKernel kernel = RmsNormRopeKernel::Automatic);
 
 // LayerNorm (no affine) of the float32 x [B, L, C], then * scale (+ 1 when one_plus_scale) + shift,
 // with scale and shift float32 [B, 1, C] or [C] (views with unit channel stride are fine), written
