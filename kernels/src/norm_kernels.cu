@@ -138,28 +138,35 @@ struct QueryKeyRow {
     rope = p.rope == nullptr ? nullptr : reinterpret_cast<const double2*>(p.rope) + token * (p.head_dim / 2);
   }
 
-  // Channels c to c + N - 1 (one vector, never straddling two heads: head_dim % N == 0), scaled by
-  // the row's inverse RMS and the weights, turned, and stored.
-  __device__ void store(int c, float (&v)[N], float inverse) const {
+  // Where channel c lies within its head (vectors never straddle two heads: head_dim % N == 0).
+  __device__ int place(int c) const { return c % p.head_dim; }
+
+  // The token's rotation factors for the N / 2 pairs from `place` on (with rope).
+  __device__ void load_factors(int place, double2 (&f)[N / 2]) const {
+#pragma unroll
+    for (int j = 0; j < N / 2; ++j) f[j] = rope[place / 2 + j];
+  }
+
+  // Channels c to c + N - 1 scaled by the row's inverse RMS and the weights, turned by the factors
+  // of c's place (ignored without rope), and stored.
+  __device__ void store(int c, float (&v)[N], float inverse, const double2 (&f)[N / 2]) const {
     float w[N];
     load_weights<N>(p.weight + c, p.vector_weight, w);
 #pragma unroll
     for (int i = 0; i < N; ++i) v[i] = v[i] * inverse * w[i];
-    const int head = c / p.head_dim, within = c - head * p.head_dim;
-    T* dst = out + head * head_stride + within;
+    const int within = place(c);
+    T* dst = out + (c / p.head_dim) * head_stride + within;
     if (rope == nullptr) {
       V::store(dst, v);
       return;
     }
     // The pairs (2j, 2j + 1) of a head are complex numbers turned by the token's angle, in float64.
-    const double2* f = rope + within / 2;
     double turned[N];
 #pragma unroll
     for (int j = 0; j < N / 2; ++j) {
-      const double2 factor = f[j];
       const double re = v[2 * j], im = v[2 * j + 1];
-      turned[2 * j] = re * factor.x - im * factor.y;
-      turned[2 * j + 1] = re * factor.y + im * factor.x;
+      turned[2 * j] = re * f[j].x - im * f[j].y;
+      turned[2 * j + 1] = re * f[j].y + im * f[j].x;
     }
     V::store(dst, turned);
   }
@@ -184,8 +191,10 @@ __global__ void __launch_bounds__(kThreads) rms_norm_rope_kernel(RmsNormRopePara
   const float inverse = rsqrtf(warp_sum(sum) / static_cast<float>(p.channels) + p.eps);
   for (int c = lane * N; c < p.channels; c += 32 * N) {
     float v[N];
+    double2 f[N / 2];
     Row::V::load(row.x + c, v);
-    row.store(c, v, inverse);
+    if (row.rope != nullptr) row.load_factors(row.place(c), f);
+    row.store(c, v, inverse, f);
   }
 }
 
@@ -215,13 +224,19 @@ __global__ void __launch_bounds__(kThreads, 3) rms_norm_rope_in_registers_kernel
     for (int i = 0; i < N; ++i) sum = fmaf(v[i], v[i], sum);
   }
   const float inverse = rsqrtf(warp_sum(sum) / static_cast<float>(p.channels) + p.eps);
+  // Where 32 vectors span whole heads (Wan: 256 or 512 channels against heads of 128), a lane meets
+  // the same place in every head it visits and loads that place's factors once.
+  const bool one_place = p.head_dim <= 32 * N && (32 * N) % p.head_dim == 0;
+  double2 f[N / 2];
+  if (row.rope != nullptr && one_place) row.load_factors(row.place(lane * N), f);
 #pragma unroll
   for (int k = 0; k < kVectors; ++k) {
     const int c = (32 * k + lane) * N;
     if (c >= p.channels) continue;
     float v[N];
     Row::V::load(reinterpret_cast<const T*>(&packed[k]), v);
-    row.store(c, v, inverse);
+    if (row.rope != nullptr && !one_place) row.load_factors(row.place(c), f);
+    row.store(c, v, inverse, f);
   }
 }
 

@@ -310,6 +310,7 @@ int main() {
     check_rms_norm_rope(dtype, 1, {1, 2, 3}, 40, 128, true, seed + 14);  // Wan2.1-14B's 5120: read twice
     check_rms_norm_rope(dtype, 1, {2, 2, 5}, 15, 128, true, seed + 16);  // 1,920: the last vectors partly filled
     check_rms_norm_rope(dtype, 1, {1, 3, 7}, 12, 128, true, seed + 17, /*misaligned_weight=*/true);
+    check_rms_norm_rope(dtype, 1, {2, 3, 4}, 4, 96, true, seed + 18);  // a lane meets several places of a head
   }
   for (auto dtype : {torch::kBFloat16, torch::kFloat32}) {
     check_layer_norm_affine(dtype, 2, 77, 1536, true, seed + 3);
