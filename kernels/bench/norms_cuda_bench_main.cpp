@@ -1,7 +1,8 @@
 // blade_norms_cuda_bench: times the DiT's query / key norm + RoPE kernel at Wan2.1-1.3B's shape, the
 // row held in registers against the two-pass kernel, in alternation on the same inputs.
 //   blade_norms_cuda_bench [--tokens 32760] [--heads 12] [--head-dim 128] [--repeats 50] [--rounds 3]
-// Prints each kernel's median time, its DRAM rate (x read once, the output written once) and the ratio.
+// Prints each kernel's time per call (`repeats` calls back to back), its DRAM rate (x and the RoPE
+// table read once, the output written once) and the ratio.
 
 #include "kernels/fused_norms.h"
 #include "models/dit/wan_rope.h"
@@ -11,7 +12,6 @@
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
-#include <algorithm>
 #include <cstdlib>
 #include <functional>
 #include <string>
@@ -21,18 +21,16 @@ namespace {
 
 using blade::kernels::RmsNormRopeKernel;
 
-double median_ms(const std::function<void()>& run, int repeats) {
-  std::vector<double> times;
-  for (int i = 0; i < repeats; ++i) {
-    at::cuda::CUDAEvent start(cudaEventDefault), stop(cudaEventDefault);
-    start.record();
-    run();
-    stop.record();
-    stop.synchronize();
-    times.push_back(start.elapsed_time(stop));
-  }
-  std::nth_element(times.begin(), times.begin() + repeats / 2, times.end());
-  return times[static_cast<size_t>(repeats / 2)];
+// Milliseconds per call of `run`, launched `calls` times back to back between one pair of events
+// (so that the host's work before a launch overlaps the kernel before it).
+double ms_per_call(const std::function<void()>& run, int calls) {
+  at::cuda::CUDAEvent start(cudaEventDefault), stop(cudaEventDefault);
+  run();  // the GPU busy before the first event
+  start.record();
+  for (int i = 0; i < calls; ++i) run();
+  stop.record();
+  stop.synchronize();
+  return start.elapsed_time(stop) / calls;
 }
 
 }  // namespace
@@ -57,6 +55,10 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  if (repeats < 1 || rounds < 1) {
+    fmt::print(stderr, "--repeats and --rounds must be at least 1\n");
+    return 2;
+  }
   if (!torch::cuda::is_available()) {
     fmt::print(stderr, "no CUDA device\n");
     return 1;
@@ -71,14 +73,15 @@ int main(int argc, char** argv) {
     return blade::kernels::rms_norm_rope_cuda(x, weight, 1e-6, rope, head_dim, /*heads_major=*/true, kernel);
   };
   const bool same = torch::equal(run(RmsNormRopeKernel::Automatic), run(RmsNormRopeKernel::TwoPasses));
-  const double gigabytes = 2.0 * static_cast<double>(x.numel() * x.element_size()) / 1e9;
+  const double gigabytes =
+      static_cast<double>(2 * x.numel() * x.element_size() + rope.numel() * rope.element_size()) / 1e9;
   fmt::print("bf16 x [1, {}, {}], head_dim {}, heads-major output with RoPE; outputs bitwise equal: {}\n", tokens,
              channels, head_dim, same);
   fmt::print("{:>6} {:>16} {:>8} {:>16} {:>8} {:>8}\n", "round", "in registers ms", "GB/s", "two passes ms", "GB/s",
              "ratio");
   for (int r = 0; r < rounds; ++r) {
-    const double registers = median_ms([&] { run(RmsNormRopeKernel::Automatic); }, repeats);
-    const double two_passes = median_ms([&] { run(RmsNormRopeKernel::TwoPasses); }, repeats);
+    const double registers = ms_per_call([&] { run(RmsNormRopeKernel::Automatic); }, repeats);
+    const double two_passes = ms_per_call([&] { run(RmsNormRopeKernel::TwoPasses); }, repeats);
     fmt::print("{:>6} {:>16.4f} {:>8.0f} {:>16.4f} {:>8.0f} {:>7.2f}x\n", r + 1, registers, gigabytes / registers * 1e3,
                two_passes, gigabytes / two_passes * 1e3, two_passes / registers);
   }

@@ -85,6 +85,11 @@ void check_rms_norm_rope(torch::Dtype dtype, int64_t batch, const std::array<int
                                                       kernels::RmsNormRopeKernel::TwoPasses);
   BLADE_CHECK(torch::equal(two_passes, fused), "rms norm{} {} C{}: the two-pass kernel and the default differ",
               with_rope ? " + rope" : "", name(dtype), channels);
+  const auto two_passes_heads_major = kernels::rms_norm_rope_cuda(x, weight, 1e-6, rope, head_dim, /*heads_major=*/true,
+                                                                  kernels::RmsNormRopeKernel::TwoPasses);
+  BLADE_CHECK(torch::equal(two_passes_heads_major.transpose(1, 2).reshape({batch, tokens, channels}), fused),
+              "rms norm{} {} C{}: the two-pass kernel's heads-major output differs", with_rope ? " + rope" : "",
+              name(dtype), channels);
 
   // The heads-major output: the same values, each head's plane [B, head, L, head_dim] contiguous.
   poison_allocator(x.numel() * x.element_size());
@@ -311,6 +316,8 @@ int main() {
     check_rms_norm_rope(dtype, 1, {2, 2, 5}, 15, 128, true, seed + 16);  // 1,920: the last vectors partly filled
     check_rms_norm_rope(dtype, 1, {1, 3, 7}, 12, 128, true, seed + 17, /*misaligned_weight=*/true);
     check_rms_norm_rope(dtype, 1, {2, 3, 4}, 4, 96, true, seed + 18);  // a lane meets several places of a head
+    check_rms_norm_rope(dtype, 1, {1, 4, 5}, 6, 128, true, seed + 19);  // float32 held in registers: 6 vectors a lane
+    check_rms_norm_rope(dtype, 2, {1, 2, 5}, 8, 128, true, seed + 20);  // and 8
   }
   for (auto dtype : {torch::kBFloat16, torch::kFloat32}) {
     check_layer_norm_affine(dtype, 2, 77, 1536, true, seed + 3);
