@@ -29,7 +29,8 @@ torch::Tensor TdmSampler::step(const torch::Tensor& model_output, int index, con
   const auto x0 = sample - sigma * velocity;
   if (next == 0.0) return x0.to(x.scalar_type());
   const auto eps = sample + (1.0 - sigma) * velocity;
-  const auto fresh = upload_without_waiting(at::randn(x.sizes(), generator_, torch::TensorOptions().dtype(dtype)), x.device());
+  const auto drawn = at::randn(x.sizes(), generator_, torch::TensorOptions().dtype(dtype));
+  const auto fresh = upload_without_waiting(drawn, x.device());
   const auto noise = eta_ * eps + std::sqrt(1.0 - eta_ * eta_) * fresh;
   return ((1.0 - next) * x0 + next * noise).to(x.scalar_type());
 }

@@ -4,7 +4,7 @@
 namespace blade::kernels {
 
 enum class RmsNormRopeKernel {
-  Automatic,  // the row in registers where it fits (up to 2,048 16-bit channels), else two passes
+  Automatic,  // the row in registers where it fits (2,048 channels of bf16 / fp16, 1,024 of float32), else two passes
   TwoPasses,  // any width: the row read once for its sum of squares and again, from cache, for the output
 };
 
