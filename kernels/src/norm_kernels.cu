@@ -224,7 +224,7 @@ __global__ void __launch_bounds__(kThreads, 3) rms_norm_rope_in_registers_kernel
     for (int i = 0; i < N; ++i) sum = fmaf(v[i], v[i], sum);
   }
   const float inverse = rsqrtf(warp_sum(sum) / static_cast<float>(p.channels) + p.eps);
-  // Where 32 vectors span whole heads (Wan: 256 or 512 channels against heads of 128), a lane meets
+  // Where 32 vectors span whole heads (Wan: 256 bf16 / fp16 or 128 float32 channels, heads of 128), a lane meets
   // the same place in every head it visits and loads that place's factors once.
   const bool one_place = p.head_dim <= 32 * N && (32 * N) % p.head_dim == 0;
   double2 f[N / 2];
