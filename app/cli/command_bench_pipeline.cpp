@@ -34,13 +34,18 @@ nlohmann::json row_json(const pipeline::PipelineBenchRow& row) {
           {"peak_gb", row.peak_gb},
           {"speedup_total", row.speedup_total},
           {"speedup_denoising", row.speedup_denoising},
+          {"text_encoding_share", row.text_encoding_share},
+          {"denoising_share", row.denoising_share},
+          {"decoding_share", row.decoding_share},
           {"psnr_vs_previous_db", row.psnr_vs_previous_db}};
 }
 
 void print_row(const pipeline::PipelineBenchRow& row) {
   const auto& t = row.timings;
-  fmt::print("{:<28} {:>6} {:>7} {:>8.2f} {:>9.2f} {:>8.2f} {:>8.2f} {:>8.2f}x {:>8.2f}x {:>7.1f} {:>7.1f} {:>7.1f} {}\n",
-             row.setting, row.frames, row.tokens, t.text_encoding_s, t.denoising_s, t.decoding_s, t.total_s,
+  const auto shares = fmt::format("{:.0f}/{:.0f}/{:.0f}", 100.0 * row.text_encoding_share, 100.0 * row.denoising_share,
+                                  100.0 * row.decoding_share);
+  fmt::print("{:<28} {:>6} {:>7} {:>8.2f} {:>9.2f} {:>8.2f} {:>8.2f} {:>10} {:>8.2f}x {:>8.2f}x {:>7.1f} {:>7.1f} {:>7.1f} {}\n",
+             row.setting, row.frames, row.tokens, t.text_encoding_s, t.denoising_s, t.decoding_s, t.total_s, shares,
              row.speedup_total, row.speedup_denoising, row.text_encoding_peak_gb, row.denoising_peak_gb,
              row.decoding_peak_gb,
              row.psnr_vs_previous_db > 0.0 ? fmt::format("{:.1f} dB vs the row above", row.psnr_vs_previous_db) : "");
@@ -145,9 +150,9 @@ int run_bench_pipeline(const std::vector<std::string>& argv) {
   if (!json) {
     fmt::print("pipeline on {} ({}), {}x{}, model {}{}\n", device_name(device), dtype_name(dtype), options.width,
                options.height, model->info().id, model->text_encoder_offload() ? ", text encoder offloaded" : "");
-    fmt::print("{:<28} {:>6} {:>7} {:>8} {:>9} {:>8} {:>8} {:>9} {:>9} {:>7} {:>7} {:>7}\n", "setting", "frames",
-               "tokens", "text s", "denoise s", "decode s", "total s", "vs dense", "denoise", "text GB", "dit GB",
-               "vae GB");
+    fmt::print("{:<28} {:>6} {:>7} {:>8} {:>9} {:>8} {:>8} {:>10} {:>9} {:>9} {:>7} {:>7} {:>7}\n", "setting", "frames",
+               "tokens", "text s", "denoise s", "decode s", "total s", "% t/d/v", "vs dense", "denoise", "text GB",
+               "dit GB", "vae GB");
   }
   const auto rows = pipeline::bench_pipeline(pipe, options, [&](const pipeline::PipelineBenchRow& row) {
     if (!json) print_row(row);

@@ -56,6 +56,8 @@ struct PipelineBenchRow {
   double text_encoding_peak_gb = 0.0, denoising_peak_gb = 0.0, decoding_peak_gb = 0.0, peak_gb = 0.0;
   double speedup_total = 0.0;     // against the first setting at the same frame count
   double speedup_denoising = 0.0;
+  // Each component's share of the row's total seconds; the rest is the noise, copies and bookkeeping.
+  double text_encoding_share = 0.0, denoising_share = 0.0, decoding_share = 0.0;
   // For a setting that differs from the row before only in the VAE dtype (same latents): PSNR of
   // its frames against that row's, in dB (0 when not applicable).
   double psnr_vs_previous_db = 0.0;
