@@ -34,16 +34,16 @@ nlohmann::json row_json(const pipeline::PipelineBenchRow& row) {
           {"peak_gb", row.peak_gb},
           {"speedup_total", row.speedup_total},
           {"speedup_denoising", row.speedup_denoising},
-          {"text_encoding_share", row.text_encoding_share},
-          {"denoising_share", row.denoising_share},
-          {"decoding_share", row.decoding_share},
+          {"text_encoding_share", row.share_of_total(row.timings.text_encoding_s)},
+          {"denoising_share", row.share_of_total(row.timings.denoising_s)},
+          {"decoding_share", row.share_of_total(row.timings.decoding_s)},
           {"psnr_vs_previous_db", row.psnr_vs_previous_db}};
 }
 
 void print_row(const pipeline::PipelineBenchRow& row) {
   const auto& t = row.timings;
-  const auto shares = fmt::format("{:.0f}/{:.0f}/{:.0f}", 100.0 * row.text_encoding_share, 100.0 * row.denoising_share,
-                                  100.0 * row.decoding_share);
+  const auto shares = fmt::format("{:.0f}/{:.0f}/{:.0f}", 100.0 * row.share_of_total(t.text_encoding_s),
+                                  100.0 * row.share_of_total(t.denoising_s), 100.0 * row.share_of_total(t.decoding_s));
   fmt::print("{:<28} {:>6} {:>7} {:>8.2f} {:>9.2f} {:>8.2f} {:>8.2f} {:>10} {:>8.2f}x {:>8.2f}x {:>7.1f} {:>7.1f} {:>7.1f} {}\n",
              row.setting, row.frames, row.tokens, t.text_encoding_s, t.denoising_s, t.decoding_s, t.total_s, shares,
              row.speedup_total, row.speedup_denoising, row.text_encoding_peak_gb, row.denoising_peak_gb,

@@ -124,9 +124,6 @@ std::vector<PipelineBenchRow> bench_pipeline(Pipeline& pipeline, const PipelineB
       const auto& reference = baseline != rows.end() ? *baseline : row;
       row.speedup_total = reference.timings.total_s / row.timings.total_s;
       row.speedup_denoising = reference.timings.denoising_s / row.timings.denoising_s;
-      row.text_encoding_share = row.timings.text_encoding_s / row.timings.total_s;
-      row.denoising_share = row.timings.denoising_s / row.timings.total_s;
-      row.decoding_share = row.timings.decoding_s / row.timings.total_s;
       if (previous && differs_only_in_implementation(*previous, setting)) row.psnr_vs_previous_db = psnr_db(result.clip.frames, previous_frames);
       previous = &setting;
       previous_frames = result.clip.frames;

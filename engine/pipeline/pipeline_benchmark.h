@@ -28,12 +28,12 @@ struct PipelineBenchSetting {
 // that one with packed attention operands ("asa-gt-8-vae-bf16-packed", what the strided ones save or
 // cost) and with the composite norms instead of the fused kernels ("asa-gt-8-vae-bf16-composite",
 // what the fused kernels save); `sparsity` is ASA-GT's fixed sparsity (the paper's Wan runs reach ~0.8).
+std::vector<PipelineBenchSetting> blade_bench_settings(double sparsity, int student_steps = 8, int dense_steps = 50);
+
 // The request one row runs: base with the setting's steps, guidance, attention and decode dtype, for
 // this many frames. The probe is seeded from the request's seed unless the setting seeds it, so that
 // rows differing only in implementation use the same masks.
 GenerationRequest bench_request(GenerationRequest base, const PipelineBenchSetting& setting, int frames);
-
-std::vector<PipelineBenchSetting> blade_bench_settings(double sparsity, int student_steps = 8, int dense_steps = 50);
 
 struct PipelineBenchOptions {
   std::vector<PipelineBenchSetting> settings;
@@ -56,11 +56,12 @@ struct PipelineBenchRow {
   double text_encoding_peak_gb = 0.0, denoising_peak_gb = 0.0, decoding_peak_gb = 0.0, peak_gb = 0.0;
   double speedup_total = 0.0;     // against the first setting at the same frame count
   double speedup_denoising = 0.0;
-  // Each component's share of the row's total seconds; the rest is the noise, copies and bookkeeping.
-  double text_encoding_share = 0.0, denoising_share = 0.0, decoding_share = 0.0;
-  // For a setting that differs from the row before only in the VAE dtype (same latents): PSNR of
-  // its frames against that row's, in dB (0 when not applicable).
+  // For a setting that differs from the row before only in implementation (VAE dtype, fused norms,
+  // operand layout: the same sampling): PSNR of its frames against that row's, in dB (0 when not applicable).
   double psnr_vs_previous_db = 0.0;
+
+  // A component's share of the row's total seconds (the rest: the noise, copies and bookkeeping).
+  double share_of_total(double seconds) const { return seconds / timings.total_s; }
 };
 
 // One warm-up generation (1 step, the smallest frame count) first, then every row; `on_row` hears
