@@ -83,7 +83,7 @@ double Arguments::get_double(const std::string& name, double fallback) const {
   fail(ErrorKind::InvalidArgument, "--{} expects a number, got '{}'", name, *v);
 }
 
-std::pair<int, int> parse_size(const std::string& text) {
+std::pair<int, int> parse_size(const std::string& text, const std::string& option) {
   const auto x = text.find('x');
   try {
     if (x != std::string::npos) {
@@ -94,7 +94,7 @@ std::pair<int, int> parse_size(const std::string& text) {
     }
   } catch (const std::exception&) {
   }
-  fail(ErrorKind::InvalidArgument, "--size expects WIDTHxHEIGHT such as 832x480, got '{}'", text);
+  fail(ErrorKind::InvalidArgument, "--{} expects WIDTHxHEIGHT such as 832x480, got '{}'", option, text);
 }
 
 namespace {

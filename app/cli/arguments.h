@@ -31,8 +31,8 @@ class Arguments {
   std::vector<std::string> positional_;
 };
 
-// "832x480" -> {832, 480}; InvalidArgument naming --size otherwise.
-std::pair<int, int> parse_size(const std::string& text);
+// "832x480" -> {832, 480}; InvalidArgument naming --<option> otherwise.
+std::pair<int, int> parse_size(const std::string& text, const std::string& option = "size");
 // "17,33,49" -> {17, 33, 49} (and "0.8,0.9" for the double list); InvalidArgument naming --option
 // otherwise.
 std::vector<int> parse_int_list(const std::string& option, const std::string& text);

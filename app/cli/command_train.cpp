@@ -30,7 +30,7 @@ void check_same(const Arguments& args, const std::string& option, double given, 
 int run_train(const std::vector<std::string>& argv) {
   const Arguments args(argv,
                        {"out", "iterations", "batch", "lr", "device", "checkpoint-minutes", "minutes", "log", "seed",
-                        "export-storage", "init", "text-len", "object-loss-weight"},
+                        "export-storage", "init", "text-len", "object-loss-weight", "train-size"},
                        {"resume", "no-export"});
   if (!args.positional().empty()) {
     fail(ErrorKind::InvalidArgument, "unexpected argument '{}' (options start with --)", args.positional().front());
@@ -74,8 +74,14 @@ int run_train(const std::vector<std::string>& argv) {
 
   const torch::Device device = parse_device(options.device);
   const auto& clip = options.model.clip;
+  train::ClipShape shape{clip.frames, clip.height, clip.width};
+  if (const auto size = args.value("train-size")) {
+    const auto [width, height] = parse_size(*size, "train-size");
+    shape.width = width;
+    shape.height = height;
+  }
   // The world renders on the training device; --seed also chooses its scenes.
-  train::WorldClipSource source({clip.frames, clip.height, clip.width}, options.seed, device);
+  train::WorldClipSource source(shape, options.seed, device);
   train::TeacherTrainer trainer(options, source, resume);
 
   ProgressBar bar;

@@ -74,6 +74,8 @@ usage:
                             training prompt must fit: the run stops and names the length needed
       --object-loss-weight W  pixels where the world draws an object weigh W in the loss, the
                             background 1 (default 1: the plain mean)
+      --train-size WxH      train on clips of this size (default the model's 64x64; may change
+                            between the parts of a resumed run, e.g. 32x32 first, then 64x64)
       --device cpu|cuda     (default cpu; cuda trains under bf16 autocast)
       --resume              continue the run in DIR from its checkpoint
       --init MODEL_DIR      start a new run from an exported teacher folder (e.g. the bundled

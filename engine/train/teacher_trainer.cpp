@@ -83,6 +83,22 @@ PixelModel load_init_model(const fs::path& folder, const MiniModelConfig& run) {
   return model;
 }
 
+// The DiT takes any grid of whole patches, so clips may be smaller than the model's default (a
+// cheaper early stage: a 64x64 clip costs about four times a 32x32 one in the linear layers and
+// sixteen times in attention); the frame count stays the model's, since motion is learnt over it.
+void check_training_clip_shape(const ClipSource& source, const MiniModelConfig& model) {
+  const ClipShape shape = source.shape();
+  const auto& clip = model.clip;
+  const auto& patch = model.dit.patch;
+  if (shape.frames != clip.frames || shape.height < patch[1] || shape.width < patch[2] ||
+      shape.height % patch[1] != 0 || shape.width % patch[2] != 0) {
+    fail(ErrorKind::InvalidArgument, "clip source '{}' makes {}x{}x{} clips (frames x height x width); the model "
+         "expects {} frames and a height and width that are positive multiples of its patch {}x{} (its default clip "
+         "is {}x{}x{})", source.name(), shape.frames, shape.height, shape.width, clip.frames, patch[1], patch[2],
+         clip.frames, clip.height, clip.width);
+  }
+}
+
 }  // namespace
 
 TeacherTrainer::TeacherTrainer(TeacherTrainOptions options, ClipSource& source, bool resume)
@@ -111,13 +127,7 @@ TeacherTrainer::TeacherTrainer(TeacherTrainOptions options, ClipSource& source, 
          "(the synthetic world); '{}' does not", options_.object_loss_weight, source_.name());
   }
   device_ = parse_device(options_.device);
-  const ClipShape shape = source_.shape();
-  const auto& clip = options_.model.clip;
-  if (shape.frames != clip.frames || shape.height != clip.height || shape.width != clip.width) {
-    fail(ErrorKind::InvalidArgument, "clip source '{}' makes {}x{}x{} clips (frames x height x width), the model "
-         "config expects {}x{}x{}", source_.name(), shape.frames, shape.height, shape.width, clip.frames, clip.height,
-         clip.width);
-  }
+  check_training_clip_shape(source_, options_.model);
   std::optional<PixelModel> init;
   if (!resume && !options_.init_from.empty()) {
     options_.init_from = absolute_path(options_.init_from);
@@ -189,9 +199,11 @@ TeacherTrainer::TeacherTrainer(TeacherTrainOptions options, ClipSource& source, 
   log_ = LossLog(log_path, resume ? iteration_ : -1);
   int64_t count = 0;
   for (const auto& entry : parameters_) count += entry.second.numel();
-  logger()->info("{} teacher run in {}: {} parameters, {} tokens per clip, batch {}, on {}{}{}",
-                 resume ? "resumed" : "new", options_.out_dir.string(), count, options_.model.tokens_per_clip(),
-                 options_.batch, device_name(device_), device_.is_cuda() && options_.bf16 ? " (bf16 autocast)" : "",
+  const ClipShape shape = source_.shape();
+  const auto& patch = options_.model.dit.patch;
+  logger()->info("{} teacher run in {}: {} parameters, {}x{}x{} clips ({} tokens), batch {}, on {}{}{}",
+                 resume ? "resumed" : "new", options_.out_dir.string(), count, shape.frames, shape.height, shape.width,
+                 (shape.frames / patch[0]) * (shape.height / patch[1]) * (shape.width / patch[2]), options_.batch, device_name(device_), device_.is_cuda() && options_.bf16 ? " (bf16 autocast)" : "",
                  init_record_.is_null() ? "" : fmt::format(", initialised from {}", options_.init_from.string()));
 }
 
@@ -318,6 +330,7 @@ void TeacherTrainer::save_checkpoint() {
   nlohmann::json info{{"run", run_settings_to_json(options_)},
                       {"data_cursor", data_cursor_},
                       {"clip_source", source_.name()},
+                      {"clip_shape", {source_.shape().frames, source_.shape().height, source_.shape().width}},
                       {"device", device_name(device_)},
                       {"last_lr", last_lr_},
                       {"init_from", init_record_}};

@@ -101,6 +101,21 @@ class TestCli : public QObject {
   }
 
   // (b's extension in capitals: generate and info take it as MP4 all the same.)
+  // A training size that is not whole patches, or not a size, stops the run before it writes anything.
+  void train_size_errors_exit_2_and_write_nothing() {
+    QTemporaryDir dir;
+    const QString out = dir.filePath("run");
+    const QList<QPair<QString, QString>> cases = {{"30x32", "multiples of its patch 4x4"},
+                                                  {"big", "--train-size expects WIDTHxHEIGHT"}};
+    for (const auto& [size, expected_words] : cases) {
+      auto r = run_blade({"train", "--out", out, "--iterations", "1", "--train-size", size});
+      QVERIFY2(r.exit_code == 2, qPrintable(size + " -> " + QString::number(r.exit_code) + " " + r.err));
+      QVERIFY2(r.err.contains(expected_words), qPrintable(r.err));
+      QCOMPARE(r.err.trimmed().count('\n'), 0);
+      QVERIFY(!QFileInfo::exists(out));
+    }
+  }
+
   void same_seed_gives_the_same_frames_and_settings_are_stored() {
     QTemporaryDir dir;
     const QString a = dir.filePath("a.mp4"), b = dir.filePath("b.MP4");
