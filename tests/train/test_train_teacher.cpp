@@ -152,13 +152,8 @@ class TestTrainTeacher : public QObject {
     auto options = test::tiny_teacher_options(dir.path().toStdString());
     for (const train::ClipShape shape : {train::ClipShape{4, 16, 16}, {6, 16, 16}, {5, 18, 16}, {5, 16, 2}, {5, 0, 16}}) {
       test::MovingSquaresSource source(shape, 1);
-      std::string message;
-      try {
-        train::TeacherTrainer(options, source, false);
-      } catch (const Error& e) {
-        QCOMPARE(e.kind(), ErrorKind::InvalidArgument);
-        message = e.what();
-      }
+      const std::string message =
+          test::error_message([&] { train::TeacherTrainer(options, source, false); }, ErrorKind::InvalidArgument);
       QVERIFY2(message.find("expects 5 frames") != std::string::npos, message.c_str());
       QVERIFY2(message.find("multiples of its patch 4x4") != std::string::npos, message.c_str());
     }
@@ -206,13 +201,8 @@ class TestTrainTeacher : public QObject {
     auto options = test::tiny_teacher_options(dir.filePath(QStringLiteral("run")).toStdString());
     options.model.text_len = 4;
     test::MovingSquaresSource source(options.model.clip, 1);
-    std::string message;
-    try {
-      train::TeacherTrainer(options, source, false);
-    } catch (const Error& e) {
-      QCOMPARE(e.kind(), ErrorKind::InvalidArgument);
-      message = e.what();
-    }
+    const std::string message =
+        test::error_message([&] { train::TeacherTrainer(options, source, false); }, ErrorKind::InvalidArgument);
     QVERIFY2(message.find("text_len 4 is shorter") != std::string::npos, message.c_str());
     QVERIFY(!std::filesystem::exists(options.out_dir));
     const auto at = message.find("--text-len ");
