@@ -51,18 +51,18 @@ std::string cell(const std::optional<double>& value, int width, int precision) {
 }
 
 void print_header() {
-  fmt::print("{:<17} {:>5} {:>7} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>8} {:>6} {:>7} {:>6} {:>8} {:>8}\n",
-             "row", "steps", "quality", "colour", "shape", "size", "motion", "speed", "backgr", "count", "temporal",
-             "sharp", "PSNR", "SSIM", "sparsity", "s/clip");
+  fmt::print("{:<17} {:>5} {:>7} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>8} {:>6} {:>7} {:>6} {:>8} {:>8}\n",
+             "row", "steps", "quality", "colour", "shape", "size", "motion", "speed", "backgr", "count", "travel",
+             "temporal", "sharp", "PSNR", "SSIM", "sparsity", "s/clip");
   std::fflush(stdout);
 }
 
 void print_row(const eval::EvalRow& row) {
   const auto& a = row.accuracy;
-  fmt::print("{:<17} {:>5} {:>7.3f} {:>6.3f} {:>6.3f} {:>6.3f} {:>6.3f} {:>6.3f} {:>6.3f} {:>6.3f} {:>8.3f} {:>6.3f} "
+  fmt::print("{:<17} {:>5} {:>7.3f} {:>6.3f} {:>6.3f} {:>6.3f} {:>6.3f} {:>6.3f} {:>6.3f} {:>6.3f} {} {:>8.3f} {:>6.3f} "
              "{} {} {:>8.3f} {:>8.2f}\n",
              row.name, row.steps, a.overall, a.colour, a.shape, a.size, a.motion, a.speed, a.background, a.count,
-             row.temporal, row.sharpness, cell(row.psnr_db, 7, 2), cell(row.ssim, 6, 3), row.sparsity,
+             cell(row.travel, 6, 2), row.temporal, row.sharpness, cell(row.psnr_db, 7, 2), cell(row.ssim, 6, 3), row.sparsity,
              row.seconds_per_clip);
   std::fflush(stdout);
 }
@@ -156,7 +156,8 @@ int run_eval(const std::vector<std::string>& argv) {
   if (!json) {
     fmt::print("objects the judge found, by the motion it read:\n");
     for (const auto& row : report.rows) print_motions_found(row);
-    fmt::print("quality: mean judge score; PSNR/SSIM: against teacher-50-dense from the same prompt and seed; "
+    fmt::print("quality: mean judge score; travel: share of the asked displacement or growth the objects made "
+               "(1 as asked, 0 still); PSNR/SSIM: against teacher-50-dense from the same prompt and seed; "
                "sparsity: mean fraction of key blocks skipped; s/clip: seconds per clip on {}\n",
                device_name(device));
   }

@@ -9,6 +9,8 @@
 #include "eval/model_eval/clip_scores.h"
 #include "media/video_file.h"
 
+#include <cmath>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -26,10 +28,13 @@ void print_human(const fs::path& clip, const std::string& prompt, const nlohmann
              background["tone"].get<std::string>(), background["fit_error"].get<double>());
   fmt::print("objects     {} found\n", report["objects"].size());
   for (const auto& o : report["objects"]) {
-    fmt::print("  {:<7} {:<8} {:<6} {:<7} {:<5} shape IoU {:.2f}, in {:.0f}% of frames\n", o["colour"].get<std::string>(),
-               o["shape"].get<std::string>(), o["size"].get<std::string>(),
+    const auto& trend = o["trend"];
+    fmt::print("  {:<7} {:<8} {:<6} {:<7} {:<5} shape IoU {:.2f}, in {:.0f}% of frames, moved x {:+.2f} y {:+.2f}, "
+               "radius x{:.2f}\n",
+               o["colour"].get<std::string>(), o["shape"].get<std::string>(), o["size"].get<std::string>(),
                o["motion"].is_null() ? std::string("-") : o["motion"].get<std::string>(), o["speed"].get<std::string>(),
-               o["shape_iou"].get<double>(), 100.0 * o["presence"].get<double>());
+               o["shape_iou"].get<double>(), 100.0 * o["presence"].get<double>(), trend["x"].get<double>(),
+               trend["y"].get<double>(), std::exp(trend["log_radius"].get<double>()));
   }
   const auto& s = report["scores"];
   fmt::print("scores      colour {:.2f} shape {:.2f} size {:.2f} motion {:.2f} speed {:.2f} background {:.2f} "
@@ -37,8 +42,14 @@ void print_human(const fs::path& clip, const std::string& prompt, const nlohmann
              s["colour"].get<double>(), s["shape"].get<double>(), s["size"].get<double>(), s["motion"].get<double>(),
              s["speed"].get<double>(), s["background"].get<double>(), s["count"].get<double>(),
              s["overall"].get<double>());
-  fmt::print("temporal consistency {:.3f}, sharpness {:.3f}\n", report["temporal_consistency"]["score"].get<double>(),
+  fmt::print("temporal consistency {:.3f}, sharpness {:.3f}", report["temporal_consistency"]["score"].get<double>(),
              report["sharpness"]["score"].get<double>());
+  if (report["travel"].is_null()) {
+    fmt::print("\n");
+  } else {
+    fmt::print(", travel {:.2f} (share of the asked displacement or growth made)\n", report["travel"].get<double>());
+  }
+  fmt::print("(moved: over the clip, in frame units - the shorter side is 1; radius: last over first)\n");
 }
 
 }  // namespace

@@ -42,6 +42,7 @@ RecoveredObject describe_track(const Track& track, int64_t frames, int64_t heigh
   object.motion = motion.motion;
   object.speed = motion.speed;
   object.size = motion.size;
+  object.path = motion.features;
   object.presence = track.presence(frames);
   return object;
 }
@@ -61,13 +62,18 @@ Agreement agree(const world::ObjectAttributes& expected, const RecoveredObject& 
   return a;
 }
 
+struct Match {
+  Agreement agreement;
+  std::optional<size_t> found;  // index into the recovered objects; none: matched to nothing
+};
+
 // Best injective assignment of expected objects to recovered ones (or to nothing).
-std::vector<Agreement> best_assignment(const std::vector<world::ObjectAttributes>& expected,
-                                       const std::vector<RecoveredObject>& found) {
+std::vector<Match> best_assignment(const std::vector<world::ObjectAttributes>& expected,
+                                   const std::vector<RecoveredObject>& found) {
   const size_t candidates = std::min(found.size(), kMaxCandidateTracks);
-  std::vector<Agreement> best(expected.size());
+  std::vector<Match> best(expected.size());
   int best_total = -1;
-  std::vector<Agreement> current(expected.size());
+  std::vector<Match> current(expected.size());
   std::vector<bool> used(candidates, false);
   auto search = [&](auto&& self, size_t i, int total) -> void {
     if (i == expected.size()) {
@@ -77,13 +83,13 @@ std::vector<Agreement> best_assignment(const std::vector<world::ObjectAttributes
       }
       return;
     }
-    current[i] = Agreement{};
+    current[i] = Match{};
     self(self, i + 1, total);
     for (size_t j = 0; j < candidates; ++j) {
       if (used[j]) continue;
       used[j] = true;
-      current[i] = agree(expected[i], found[j]);
-      self(self, i + 1, total + current[i].total());
+      current[i] = {agree(expected[i], found[j]), j};
+      self(self, i + 1, total + current[i].agreement.total());
       used[j] = false;
     }
   };
@@ -91,11 +97,28 @@ std::vector<Agreement> best_assignment(const std::vector<world::ObjectAttributes
   return best;
 }
 
-AttributeScores score(const world::SceneAttributes& expected, const Judgement& judgement) {
+std::optional<double> mean_travel(const world::SceneAttributes& expected, const std::vector<RecoveredObject>& found,
+                                  const std::vector<Match>& matches) {
+  double sum = 0.0;
+  int count = 0;
+  for (size_t i = 0; i < matches.size(); ++i) {
+    if (!matches[i].found) continue;
+    const auto& asked = expected.objects[i];
+    const auto share = travel_share(asked.motion, asked.speed, found[*matches[i].found].path);
+    if (!share) continue;
+    sum += *share;
+    ++count;
+  }
+  if (count == 0) return std::nullopt;
+  return sum / count;
+}
+
+AttributeScores score(const world::SceneAttributes& expected, const Judgement& judgement,
+                      const std::vector<Match>& matches) {
   AttributeScores s;
-  const auto agreements = best_assignment(expected.objects, judgement.objects);
   const double n = static_cast<double>(std::max<size_t>(1, expected.objects.size()));
-  for (const auto& a : agreements) {
+  for (const auto& match : matches) {
+    const Agreement& a = match.agreement;
     s.colour += a.colour / n;
     s.shape += a.shape / n;
     s.size += a.size / n;
@@ -137,7 +160,9 @@ Judgement judge_clip(const torch::Tensor& video, const world::SceneAttributes& e
       find_blobs(frames, background.image, settings.segmentation, tone_segment), F, settings.min_track_presence);
   for (const auto& track : tracks) judgement.objects.push_back(describe_track(track, F, H, W));
 
-  judgement.scores = score(expected, judgement);
+  const auto matches = best_assignment(expected.objects, judgement.objects);
+  judgement.scores = score(expected, judgement, matches);
+  judgement.travel = mean_travel(expected, judgement.objects, matches);
   judgement.temporal = temporal_consistency(frames, tracks);
   judgement.sharpness = sharpness_against(frames * 2 - 1, rerender(judgement, F, H, W));
   log::get("eval")->debug("judged {} frames at {}x{}: {} objects, overall {:.3f}", F, W, H, judgement.objects.size(),

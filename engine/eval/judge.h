@@ -10,6 +10,7 @@
 
 #include "eval/background_estimate.h"
 #include "eval/blobs.h"
+#include "eval/motion_classifier.h"
 #include "eval/sharpness.h"
 #include "eval/temporal_consistency.h"
 #include "world/attributes.h"
@@ -35,6 +36,7 @@ struct RecoveredObject {
   double shape_iou = 0.0;
   double presence = 0.0;           // fraction of frames the object was found in
   std::vector<world::Pose> poses;  // per frame, frame units; radius 0 where not found
+  MotionFeatures path;             // the trajectory features the motion was read from
 };
 
 // Each in [0, 1]. Per-object attributes are averaged over the prompt's objects (an object with no
@@ -49,6 +51,9 @@ struct Judgement {
   double background_fit_error = 0.0;
   std::vector<RecoveredObject> objects;  // most present first
   AttributeScores scores;
+  // Mean travel_share over the prompt's objects asked to move in one direction or to grow or shrink
+  // that were matched to a recovered object; none when there are no such objects.
+  std::optional<double> travel;
   TemporalConsistency temporal;
   Sharpness sharpness;  // against the world's renderer at the recovered scene and poses
 };

@@ -12,13 +12,15 @@ nlohmann::json to_json(const Judgement& judgement) {
                        {"motion", o.motion ? json(world::to_string(*o.motion)) : json(nullptr)},
                        {"speed", world::to_string(o.speed)},
                        {"shape_iou", o.shape_iou},
-                       {"presence", o.presence}});
+                       {"presence", o.presence},
+                       {"trend", {{"x", o.path.trend_x}, {"y", o.path.trend_y}, {"log_radius", o.path.log_growth}}}});
   }
   const AttributeScores& s = judgement.scores;
   return {{"background", {{"kind", world::to_string(judgement.background.kind)},
                           {"tone", world::to_string(judgement.background.tone)},
                           {"fit_error", judgement.background_fit_error}}},
           {"objects", objects},
+          {"travel", judgement.travel ? json(*judgement.travel) : json(nullptr)},
           {"scores", {{"colour", s.colour}, {"shape", s.shape}, {"size", s.size}, {"motion", s.motion},
                       {"speed", s.speed}, {"background", s.background}, {"count", s.count}, {"overall", s.overall}}},
           {"temporal_consistency", {{"score", judgement.temporal.score}, {"flicker", judgement.temporal.flicker},

@@ -140,4 +140,21 @@ MotionVote classify_motion(const std::vector<TimedPose>& poses) {
   return vote;
 }
 
+std::optional<double> travel_share(world::Motion asked, world::Speed speed, const MotionFeatures& found) {
+  const bool fast = speed == world::Speed::Fast;
+  const double distance = fast ? kFastDistance : kSlowDistance;
+  const double log_growth = std::log(fast ? kFastGrowth : kSlowGrowth);
+  switch (asked) {
+    case world::Motion::Left: return -found.trend_x / distance;
+    case world::Motion::Right: return found.trend_x / distance;
+    case world::Motion::Up: return -found.trend_y / distance;
+    case world::Motion::Down: return found.trend_y / distance;
+    case world::Motion::Grow: return found.log_growth / log_growth;
+    case world::Motion::Shrink: return -found.log_growth / log_growth;
+    case world::Motion::Bounce:
+    case world::Motion::Orbit: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 }  // namespace blade::eval

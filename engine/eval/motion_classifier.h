@@ -43,4 +43,10 @@ MotionFeatures motion_features(const std::vector<TimedPose>& poses);
 // Needs at least one pose; with fewer than 3 no motion is recognised.
 MotionVote classify_motion(const std::vector<TimedPose>& poses);
 
+// How much of an asked motion a track made, as a share of what the world draws at the asked speed:
+// its least-squares displacement along the asked direction (left, right, up, down) or its change of
+// log radius (grow, shrink). 1: moves as asked; 0: stays still; negative: the other way. Unlike the
+// motion vote it grades a partly learnt motion. None for bounce and orbit (no one direction).
+std::optional<double> travel_share(world::Motion asked, world::Speed speed, const MotionFeatures& found);
+
 }  // namespace blade::eval

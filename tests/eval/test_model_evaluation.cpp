@@ -150,6 +150,7 @@ class TestModelEvaluation : public QObject {
   void ground_truth_clips_of_held_out_prompts_score_high() {
     const world::ClipFormat format{17, 64, 64};
     double total = 0, lowest = 1;
+    int graded = 0;
     const auto prompts = eval::held_out_prompts(24);
     for (const auto& prompt : prompts) {
       const auto clip = world::render_scene(prompt.scene, format);
@@ -161,12 +162,17 @@ class TestModelEvaluation : public QObject {
       QVERIFY2(std::abs(scores8.attributes.overall - scores.attributes.overall) < 1e-9, prompt.text.c_str());
       if (scores.attributes.overall <= 0.9) qInfo("%.3f for '%s'", scores.attributes.overall, prompt.text.c_str());
       QVERIFY2(scores.attributes.overall > 0.9, prompt.text.c_str());
+      if (scores.judgement.travel) {
+        QVERIFY2(std::abs(*scores.judgement.travel - 1.0) <= 0.15, prompt.text.c_str());
+        ++graded;
+      }
       total += scores.attributes.overall;
       lowest = std::min(lowest, scores.attributes.overall);
     }
     qInfo("ground truth of %zu held-out prompts at 17x64x64: mean %.4f, lowest %.3f", prompts.size(),
           total / prompts.size(), lowest);
     QVERIFY(total / prompts.size() > 0.95);
+    QVERIFY2(graded >= 12, std::to_string(graded).c_str());  // straight motions and growth have a travel
   }
 
   void all_six_rows_come_in_order() {
@@ -199,8 +205,8 @@ class TestModelEvaluation : public QObject {
   void every_clip_is_reported_with_its_judgement() {
     QCOMPARE(clips_.size(), size_t{6 * 2});
     for (const auto& row : full_.rows) {
-      double overall = 0.0, motion = 0.0;
-      int clips = 0, objects = 0;
+      double overall = 0.0, motion = 0.0, travel = 0.0;
+      int clips = 0, objects = 0, travel_clips = 0;
       std::map<std::string, int> motions;
       for (const auto& clip : clips_) {
         if (clip.row != row.name) continue;
@@ -208,6 +214,10 @@ class TestModelEvaluation : public QObject {
         QCOMPARE(clip.seed, uint64_t{0});
         overall += clip.judgement.scores.overall;
         motion += clip.judgement.scores.motion;
+        if (clip.judgement.travel) {
+          travel += *clip.judgement.travel;
+          ++travel_clips;
+        }
         ++clips;
         for (const auto& object : clip.judgement.objects) {
           ++objects;
@@ -219,7 +229,10 @@ class TestModelEvaluation : public QObject {
       QVERIFY(std::abs(motion / clips - row.accuracy.motion) < 1e-12);
       QCOMPARE(row.objects_found, objects);
       QCOMPARE(row.motions_found, motions);
+      QCOMPARE(row.travel.has_value(), travel_clips > 0);
+      if (row.travel) QVERIFY(std::abs(travel / travel_clips - *row.travel) < 1e-12);
       const auto json = eval::to_json(row);
+      QCOMPARE(json["travel"].is_null(), !row.travel.has_value());
       QCOMPARE(json["objects_found"].get<int>(), objects);
       int in_json = 0;
       for (const auto& [motion_name, count] : json["motions_found"].items()) {

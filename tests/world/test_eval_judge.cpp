@@ -120,6 +120,46 @@ class TestEvalJudge : public QObject {
     }
   }
 
+  // Travel grades how far an object went along the asked direction (or how much it grew): about 1
+  // for the world's own clips, about 0.5 when the clip shows only its first half stretched over
+  // all frames, about 0 for a still clip, about -1 played backwards; none for bounce and orbit.
+  void travel_grades_how_far_objects_move() {
+    const world::ClipFormat mini{17, 64, 64};
+    std::vector<int64_t> half_way, still(17, 0), backwards;
+    for (int64_t f = 0; f < 17; ++f) {
+      half_way.push_back(f / 2);
+      backwards.push_back(16 - f);
+    }
+    int graded = 0, ungraded = 0;
+    for (uint64_t seed = 0; seed < 60; ++seed) {
+      const Scene scene = single_object_scene(seed + 5000);
+      const auto truth = world::render_scene(scene, mini);
+      const auto judge_frames = [&](const std::vector<int64_t>& order) {
+        return eval::judge_clip(truth.index_select(1, torch::tensor(order)), scene.attributes).travel;
+      };
+      const auto as_drawn = eval::judge_clip(truth, scene.attributes).travel;
+      const auto motion = scene.attributes.objects[0].motion;
+      const std::string what = world::to_string(scene.attributes);
+      if (motion == world::Motion::Bounce || motion == world::Motion::Orbit) {
+        QVERIFY2(!as_drawn, what.c_str());
+        ++ungraded;
+        continue;
+      }
+      ++graded;
+      QVERIFY2(as_drawn && std::abs(*as_drawn - 1.0) <= 0.15,
+               (what + " as drawn " + std::to_string(as_drawn.value_or(-9))).c_str());
+      const auto half = judge_frames(half_way);
+      QVERIFY2(half && std::abs(*half - 0.5) <= 0.12, (what + " half " + std::to_string(half.value_or(-9))).c_str());
+      const auto none = judge_frames(still);
+      QVERIFY2(none && std::abs(*none) <= 0.05, (what + " still " + std::to_string(none.value_or(-9))).c_str());
+      const auto reverse = judge_frames(backwards);
+      QVERIFY2(reverse && std::abs(*reverse + 1.0) <= 0.15,
+               (what + " backwards " + std::to_string(reverse.value_or(-9))).c_str());
+    }
+    qInfo("graded %d clips, %d with a bounce or orbit ungraded", graded, ungraded);
+    QVERIFY(graded >= 30 && ungraded >= 5);
+  }
+
   // BLADE-mini generates 17 x 64 x 64: every attribute must be judged right at that size too, also
   // when the clip is a little blurred (as a generated one is).
   void the_models_clip_size_is_judged_per_attribute() {

@@ -33,6 +33,7 @@ json to_json(const EvalRow& row) {
             {"background", a.background}, {"count", a.count}}},
           {"temporal_consistency", row.temporal},
           {"sharpness", row.sharpness},
+          {"travel", number(row.travel)},
           {"psnr_db", number(row.psnr_db)},
           {"ssim", number(row.ssim)},
           {"sparsity", row.sparsity},
