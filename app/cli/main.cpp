@@ -112,6 +112,8 @@ usage:
       --quick               2 prompts x 1 seed (default 24 prompts x 2 seeds); on a 2-core CPU
                             the two 50-step guided teacher rows still take minutes per clip
       --prompts N --seeds N   override the counts
+      --rows LIST           only these rows, e.g. student-8-asa-gt,student-8-dense (without
+                            teacher-50-dense there is no PSNR / SSIM)
       --device cpu|cuda     (default cpu)
       --json                one JSON object per row on stdout (JSON lines)
       --clips FILE.jsonl    also one line per clip: row, prompt, seed and what the judge recovered

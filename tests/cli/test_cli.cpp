@@ -219,6 +219,8 @@ class TestCli : public QObject {
         {{"eval", "--device", "tpu"}, "tpu"},
         {{"eval", "--bogus"}, "--bogus"},
         {{"eval", "extra"}, "extra"},
+        {{"eval", "--quick", "--rows", "student-8-asa-gt,teacher"}, "unknown row 'teacher'"},
+        {{"eval", "--quick", "--rows", "student-8-asa-gt,"}, "--rows expects row names"},
         {{"bench", "attention", "--device", "cpu", "--sparsity", "0.5,x"}, "0.5,x"},
         {{"bench", "pipeline", "--device", "cpu", "--random-weights", "wan-tiny", "--frames", "9,,17"}, "9,,17"},
     };

@@ -304,6 +304,38 @@ class TestModelEvaluation : public QObject {
     QVERIFY(eval::to_json(report.rows[0])["psnr_db"].is_null());
   }
 
+  // Chosen rows run alone, in the usual order and with the numbers of the full run (fidelity only
+  // where teacher-50-dense ran too); a student row for a missing student is reported as skipped.
+  void chosen_rows_run_alone() {
+    auto o = options();
+    o.rows = {"student-8-asa-gt", "teacher-8-dense"};
+    auto report = eval::evaluate_models(o);
+    QCOMPARE(names_of(report), (std::vector<std::string>{"teacher-8-dense", "student-8-asa-gt"}));
+    QVERIFY(report.skipped.empty());
+    for (const auto& row : report.rows) {
+      QVERIFY(!row.psnr_db && !row.ssim);
+      const auto in_full = std::find_if(full_.rows.begin(), full_.rows.end(), [&](auto& r) { return r.name == row.name; });
+      QVERIFY(in_full != full_.rows.end());
+      QVERIFY(std::abs(row.accuracy.overall - in_full->accuracy.overall) < 1e-12);
+      QVERIFY(std::abs(row.sparsity - in_full->sparsity) < 1e-12);
+    }
+
+    o.rows = {"student-4-asa-gt", "teacher-50-dense"};
+    o.models.student4.reset();
+    report = eval::evaluate_models(o);
+    QCOMPARE(names_of(report), std::vector<std::string>{"teacher-50-dense"});
+    QCOMPARE(report.skipped.size(), size_t{1});
+    QCOMPARE(report.skipped[0].row, std::string("student-4-asa-gt"));
+
+    o = options();
+    o.rows = {"student-8-asa-gt", "student-16"};
+    test::expect_error(ErrorKind::InvalidArgument, {"unknown row 'student-16'", "teacher-50-asa"},
+                       [&] { eval::evaluate_models(o); });
+    o.rows = {"student-4-asa-gt"};
+    o.models.student4.reset();
+    test::expect_error(ErrorKind::InvalidArgument, {"nothing to evaluate"}, [&] { eval::evaluate_models(o); });
+  }
+
   void bad_folders_and_options_are_errors() {
     const fs::path root = dir_.path().toStdString();
     const fs::path empty = root / "empty-model";

@@ -190,11 +190,31 @@ EvalRow run_row(pipeline::Pipeline& pipe, const EvalRowSpec& spec, const fs::pat
   return row;
 }
 
+bool selected(const EvalOptions& options, const std::string& row) {
+  return options.rows.empty() || std::find(options.rows.begin(), options.rows.end(), row) != options.rows.end();
+}
+
+void check_row_names(const std::vector<std::string>& rows) {
+  std::vector<std::string> known;
+  for (ModelSlot slot : kSlots) {
+    for (auto& name : row_names(slot)) known.push_back(std::move(name));
+  }
+  for (const auto& row : rows) {
+    if (std::find(known.begin(), known.end(), row) == known.end()) {
+      fail(ErrorKind::InvalidArgument, "unknown row '{}' (the rows are {})", row, fmt::join(known, ", "));
+    }
+  }
+}
+
 std::vector<SlotPlan> plan_slots(const EvalOptions& options, const RunState& state) {
   std::vector<SlotPlan> plans;
   for (ModelSlot slot : kSlots) {
     SlotPlan plan;
     plan.slot = slot;
+    const auto names = row_names(slot);
+    if (std::none_of(names.begin(), names.end(), [&](const std::string& name) { return selected(options, name); })) {
+      continue;  // none of its rows asked for: not even a skip to report
+    }
     const auto& folder = folder_of(options.models, slot);
     if (!present(folder)) {
       plan.skip_reason = folder ? fmt::format("no {} model folder at '{}'", to_string(slot), folder->string())
@@ -203,7 +223,9 @@ std::vector<SlotPlan> plan_slots(const EvalOptions& options, const RunState& sta
       continue;
     }
     plan.folder = *folder;
-    plan.rows = rows_for(slot, plan.folder, read_recommendation(plan.folder));
+    for (auto& spec : rows_for(slot, plan.folder, read_recommendation(plan.folder))) {
+      if (selected(options, spec.name)) plan.rows.push_back(std::move(spec));
+    }
     // Bad settings are found before any model is loaded.
     for (const auto& spec : plan.rows) request_for(spec, state, "check", 0, spec.shift.value_or(kFallbackShift)).validate();
     plans.push_back(std::move(plan));
@@ -228,6 +250,7 @@ EvalReport evaluate_models(const EvalOptions& options, const EvalCallbacks& call
   if (options.steps_scale && !(*options.steps_scale > 0.0)) {
     fail(ErrorKind::InvalidArgument, "the step scale must be > 0, got {}", *options.steps_scale);
   }
+  check_row_names(options.rows);
   const torch::Device device = parse_device(options.device);
   EvalReport report;
   report.clip = eval_clip_format(options);
@@ -254,6 +277,7 @@ EvalReport evaluate_models(const EvalOptions& options, const EvalCallbacks& call
   for (const auto& plan : plans) {
     if (!plan.skip_reason.empty()) {
       for (const auto& name : row_names(plan.slot)) {
+        if (!selected(options, name)) continue;
         EvalSkip skip{name, plan.slot, plan.skip_reason};
         log->warn("{} skipped: {}", name, skip.reason);
         if (callbacks.on_skip) callbacks.on_skip(skip);

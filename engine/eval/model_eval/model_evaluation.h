@@ -32,6 +32,9 @@ struct EvalOptions {
   int prompts = 24;  // held_out_prompts(prompts)
   int seeds = 2;     // eval_seeds(seeds)
   std::string device = "cpu";
+  // Only these rows (names as in eval_rows.h), in the usual order; empty: all. Without
+  // teacher-50-dense the other rows have no fidelity.
+  std::vector<std::string> rows;
   // For tests on tiny models: every row runs max(1, round(nominal steps x steps_scale)) steps (the
   // names keep the nominal counts), and clips of this format instead of the teacher's default_clip.
   std::optional<double> steps_scale;
@@ -111,7 +114,8 @@ world::ClipFormat eval_clip_format(const EvalOptions& options);
 
 // Rows of a model whose folder is not given or does not exist are skipped with a reason; a folder
 // that exists but cannot be read or loaded is an error naming it (with the kind of the cause).
-// Throws InvalidArgument for bad options or when no model is left, Cancelled from the token.
+// Throws InvalidArgument for bad options (an unknown row name among them) or when no model is left,
+// Cancelled from the token.
 EvalReport evaluate_models(const EvalOptions& options, const EvalCallbacks& callbacks = {},
                            const CancelToken* cancel = nullptr);
 
