@@ -20,4 +20,17 @@ void RunSchedule::checkpoint_written(int64_t iteration) {
   last_checkpoint_ = Clock::now();
 }
 
+bool RunSchedule::checkpoint_if_due(int64_t iteration, const std::function<void()>& save) {
+  if (!checkpoint_due(iteration)) return false;
+  save();
+  checkpoint_written(iteration);
+  return true;
+}
+
+void RunSchedule::checkpoint_at_end(int64_t iteration, const std::function<void()>& save) {
+  if (checkpointed(iteration)) return;
+  save();
+  checkpoint_written(iteration);
+}
+
 }  // namespace blade::train

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 
 namespace blade::train {
 
@@ -22,6 +23,12 @@ class RunSchedule {
 
   // Whether the checkpoint written last holds this iteration (so the end of the run needs none).
   bool checkpointed(int64_t iteration) const { return checkpointed_at_ == iteration; }
+
+  // The loops' use of the above. After each iteration: calls `save` when a checkpoint is due (and
+  // records it); whether it did.
+  bool checkpoint_if_due(int64_t iteration, const std::function<void()>& save);
+  // At the end of a run: calls `save` unless the checkpoint written last holds this iteration.
+  void checkpoint_at_end(int64_t iteration, const std::function<void()>& save);
 
  private:
   using Clock = std::chrono::steady_clock;

@@ -383,14 +383,10 @@ void TdmDistiller::run(const ProgressCallback& progress, const CancelToken* canc
                  {"sparsity", stats.sparsity},
                  {"seconds", seconds},
                  {"prompts", prompt_cursor_}});
-    report.checkpointed = schedule.checkpoint_due(iteration_);
-    if (report.checkpointed) {
-      save_checkpoint();
-      schedule.checkpoint_written(iteration_);
-    }
+    report.checkpointed = schedule.checkpoint_if_due(iteration_, [this] { save_checkpoint(); });
     if (progress) progress(report);
   }
-  if (!schedule.checkpointed(iteration_)) save_checkpoint();
+  schedule.checkpoint_at_end(iteration_, [this] { save_checkpoint(); });
   if (options_.export_at_end) export_model(options_.out_dir / "model");
 }
 

@@ -387,14 +387,10 @@ void TeacherTrainer::run(const ProgressCallback& progress, const CancelToken* ca
                  {"grad_norm", last_grad_norm_},
                  {"seconds", seconds},
                  {"clips", data_cursor_}});
-    report.checkpointed = schedule.checkpoint_due(iteration_);
-    if (report.checkpointed) {
-      save_checkpoint();
-      schedule.checkpoint_written(iteration_);
-    }
+    report.checkpointed = schedule.checkpoint_if_due(iteration_, [this] { save_checkpoint(); });
     if (progress) progress(report);
   }
-  if (!schedule.checkpointed(iteration_)) save_checkpoint();
+  schedule.checkpoint_at_end(iteration_, [this] { save_checkpoint(); });
   if (options_.export_at_end) export_model(options_.out_dir / "model");
 }
 

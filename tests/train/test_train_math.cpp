@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <thread>
+#include <vector>
 
 using namespace blade;
 
@@ -139,6 +140,24 @@ class TestTrainMath : public QObject {
     const train::RunSchedule short_run(0, 60.0, 1e-6);  // 60 microseconds
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
     QVERIFY(short_run.out_of_time());
+  }
+
+  // What the training loops call: a checkpoint whenever one is due, and one at the end only when
+  // the last iteration has none yet.
+  void loops_checkpoint_when_due_and_at_the_end() {
+    for (const int64_t last : {5, 6}) {
+      train::RunSchedule schedule(3, 60.0, 0.0);
+      std::vector<int64_t> saved;
+      int64_t iteration = 0;
+      auto save = [&] { saved.push_back(iteration); };
+      for (iteration = 1; iteration <= last; ++iteration) {
+        QCOMPARE(schedule.checkpoint_if_due(iteration, save), iteration % 3 == 0);
+      }
+      iteration = last;
+      schedule.checkpoint_at_end(iteration, save);
+      QCOMPARE(saved, last == 5 ? (std::vector<int64_t>{3, 5}) : (std::vector<int64_t>{3, 6}));
+      QVERIFY(schedule.checkpointed(last));
+    }
   }
 };
 
