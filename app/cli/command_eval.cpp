@@ -171,8 +171,8 @@ int run_eval(const std::vector<std::string>& argv) {
   if (!json) {
     fmt::print("objects the judge found, by the motion it read:\n");
     for (const auto& row : report.rows) print_motions_found(row);
-    fmt::print("quality: mean judge score; travel: share of the asked displacement or growth the objects made "
-               "(1 as asked, 0 still); PSNR/SSIM: against teacher-50-dense from the same prompt and seed; "
+    fmt::print("quality: mean judge score; travel: median over the clips of the share of the asked displacement "
+               "or growth made (1 as asked, 0 still); PSNR/SSIM: against teacher-50-dense from the same prompt and seed; "
                "sparsity: mean fraction of key blocks skipped; s/clip: seconds per clip on {}\n",
                device_name(device));
   }

@@ -100,8 +100,8 @@ usage:
       deterministically (no learned judge); one row each: teacher-50-dense, teacher-8-dense (the
       teacher's guidance), teacher-50-asa (ASA at fixed sparsity 0.8, untrained), student-8-dense,
       student-8-asa-gt, student-4-asa-gt (students as their model_index.json recommends). Per row:
-      quality (mean judge score) and per-attribute accuracy, travel (the share of an asked
-      left/right/up/down displacement or growth the objects made: 1 as asked, 0 still), temporal
+      quality (mean judge score) and per-attribute accuracy, travel (median over the clips of the
+      share of an asked left/right/up/down displacement or growth made: 1 as asked, 0 still), temporal
       consistency, sharpness, PSNR and SSIM against teacher-50-dense from the same prompt and
       seed, achieved sparsity (key blocks skipped), seconds per clip, and the objects the judge
       found in the row's clips with the motion it read for each. The rows of a bundled model that is missing are skipped;

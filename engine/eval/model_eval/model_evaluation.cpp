@@ -6,6 +6,7 @@
 #include "eval/fidelity_metrics.h"
 #include "eval/model_eval/clip_scores.h"
 #include "eval/model_eval/held_out_prompts.h"
+#include "eval/model_eval/median.h"
 #include "eval/model_eval/sparsity_meter.h"
 #include "pipeline/pipeline.h"
 
@@ -95,8 +96,9 @@ std::shared_ptr<pipeline::WanModel> load_model(ModelSlot slot, const fs::path& f
 struct RowTally {
   int clips = 0;
   AttributeScores sum;
-  double temporal = 0.0, sharpness = 0.0, psnr = 0.0, ssim = 0.0, seconds = 0.0, travel = 0.0;
-  int fidelity_clips = 0, travel_clips = 0;
+  double temporal = 0.0, sharpness = 0.0, psnr = 0.0, ssim = 0.0, seconds = 0.0;
+  int fidelity_clips = 0;
+  std::vector<double> travels;
   int objects = 0;
   std::map<std::string, int> motions;
 
@@ -110,10 +112,7 @@ struct RowTally {
     sum.speed += a.speed, sum.background += a.background, sum.count += a.count, sum.overall += a.overall;
     temporal += scores.temporal;
     sharpness += scores.sharpness;
-    if (scores.judgement.travel) {
-      travel += *scores.judgement.travel;
-      ++travel_clips;
-    }
+    if (scores.judgement.travel) travels.push_back(*scores.judgement.travel);
     seconds += clip_seconds;
     ++clips;
   }
@@ -129,7 +128,7 @@ struct RowTally {
                     sum.speed / n,  sum.background / n, sum.count / n, sum.overall / n};
     row.temporal = temporal / n;
     row.sharpness = sharpness / n;
-    if (travel_clips > 0) row.travel = travel / travel_clips;
+    row.travel = median(travels);
     row.seconds_per_clip = seconds / n;
     row.objects_found = objects;
     row.motions_found = motions;

@@ -55,7 +55,7 @@ struct EvalRow {
   AttributeScores accuracy;  // means over the clips; accuracy.overall is the quality
   double temporal = 0.0;     // mean temporal consistency score
   double sharpness = 0.0;    // mean sharpness score
-  // Mean over the clips of Judgement::travel (the share of the asked displacement or growth the
+  // Median over the clips of Judgement::travel (the share of the asked displacement or growth the
   // objects made: 1 as asked, 0 still); none when no clip asked for such a motion.
   std::optional<double> travel;
   // Means over the clips against teacher-50-dense from the same prompt and seed (PSNR in dB, +inf
