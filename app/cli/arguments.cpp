@@ -90,11 +90,27 @@ std::pair<int, int> parse_size(const std::string& text, const std::string& optio
       size_t used_w = 0, used_h = 0;
       const int width = std::stoi(text.substr(0, x), &used_w);
       const int height = std::stoi(text.substr(x + 1), &used_h);
-      if (used_w == x && used_h == text.size() - x - 1) return {width, height};
+      if (used_w == x && used_h == text.size() - x - 1 && width > 0 && height > 0) return {width, height};
     }
   } catch (const std::exception&) {
   }
-  fail(ErrorKind::InvalidArgument, "--{} expects WIDTHxHEIGHT such as 832x480, got '{}'", option, text);
+  fail(ErrorKind::InvalidArgument, "--{} expects WIDTHxHEIGHT such as 832x480 (both positive), got '{}'", option, text);
+}
+
+std::vector<std::string> parse_name_list(const std::string& option, const std::string& text, const char* kind,
+                                         const char* example) {
+  std::vector<std::string> items;
+  size_t begin = 0;
+  while (begin <= text.size()) {
+    const size_t end = std::min(text.find(',', begin), text.size());
+    items.push_back(text.substr(begin, end - begin));
+    if (items.back().empty()) {
+      fail(ErrorKind::InvalidArgument, "--{} expects a comma-separated list of {} such as {}, got '{}'", option, kind,
+           example, text);
+    }
+    begin = end + 1;
+  }
+  return items;
 }
 
 namespace {
@@ -104,18 +120,14 @@ template <typename T>
 std::vector<T> parse_number_list(const std::string& option, const std::string& text, const char* kind,
                                  const char* example) {
   std::vector<T> values;
-  size_t begin = 0;
-  while (begin <= text.size()) {
-    const size_t end = std::min(text.find(',', begin), text.size());
-    const std::string item = text.substr(begin, end - begin);
+  for (const auto& item : parse_name_list(option, text, kind, example)) {
     T value{};
     const auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), value);
-    if (item.empty() || ec != std::errc() || ptr != item.data() + item.size()) {
+    if (ec != std::errc() || ptr != item.data() + item.size()) {
       fail(ErrorKind::InvalidArgument, "--{} expects a comma-separated list of {} such as {}, got '{}'", option, kind,
            example, text);
     }
     values.push_back(value);
-    begin = end + 1;
   }
   return values;
 }

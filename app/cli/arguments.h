@@ -31,11 +31,14 @@ class Arguments {
   std::vector<std::string> positional_;
 };
 
-// "832x480" -> {832, 480}; InvalidArgument naming --<option> otherwise.
+// "832x480" -> {832, 480} (both positive); InvalidArgument naming --<option> otherwise.
 std::pair<int, int> parse_size(const std::string& text, const std::string& option = "size");
 // "17,33,49" -> {17, 33, 49} (and "0.8,0.9" for the double list); InvalidArgument naming --option
 // otherwise.
 std::vector<int> parse_int_list(const std::string& option, const std::string& text);
+// "a,b" -> {"a", "b"}; InvalidArgument naming --option, the kind of item and an example for an empty item.
+std::vector<std::string> parse_name_list(const std::string& option, const std::string& text, const char* kind,
+                                         const char* example);
 std::vector<double> parse_double_list(const std::string& option, const std::string& text);
 
 }  // namespace blade::cli

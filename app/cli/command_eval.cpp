@@ -44,20 +44,6 @@ fs::path model_folder(const Arguments& args, const std::string& option, const st
   return bundled_model_folder(bundled_name);
 }
 
-// "student-8-asa-gt,student-8-dense" -> the names; the evaluation checks them.
-std::vector<std::string> row_list(const std::string& text) {
-  std::vector<std::string> rows;
-  size_t start = 0;
-  while (start <= text.size()) {
-    const size_t comma = std::min(text.find(',', start), text.size());
-    const std::string name = text.substr(start, comma - start);
-    if (name.empty()) fail(ErrorKind::InvalidArgument, "--rows expects row names separated by commas, got '{}'", text);
-    rows.push_back(name);
-    start = comma + 1;
-  }
-  return rows;
-}
-
 std::string cell(const std::optional<double>& value, int width, int precision) {
   if (!value) return fmt::format("{:>{}}", "-", width);
   if (std::isinf(*value)) return fmt::format("{:>{}}", *value > 0 ? "inf" : "-inf", width);
@@ -105,7 +91,9 @@ int run_eval(const std::vector<std::string>& argv) {
   options.prompts = count_option(args, "prompts", quick ? kQuickPrompts : kFullPrompts);
   options.seeds = count_option(args, "seeds", quick ? kQuickSeeds : kFullSeeds);
   options.device = args.value_or("device", "cpu");
-  if (const auto rows = args.value("rows")) options.rows = row_list(*rows);
+  if (const auto rows = args.value("rows")) {
+    options.rows = parse_name_list("rows", *rows, "row names", "student-8-asa-gt,student-8-dense");
+  }
   const torch::Device device = parse_device(options.device);
   options.models.teacher = model_folder(args, "teacher", "blade-mini-teacher");
   options.models.student8 = model_folder(args, "student8", "blade-mini");

@@ -49,7 +49,10 @@ void print_human(const fs::path& clip, const std::string& prompt, const nlohmann
   } else {
     fmt::print(", travel {:.2f} (share of the asked displacement or growth made)\n", report["travel"].get<double>());
   }
-  fmt::print("(moved: over the clip, in frame units - the shorter side is 1; radius: last over first)\n");
+  if (!report["objects"].empty()) {
+    fmt::print("(moved: fitted over the clip, in frame units - the shorter side is 1; radius: fitted last over "
+               "first)\n");
+  }
 }
 
 }  // namespace

@@ -100,12 +100,12 @@ usage:
       deterministically (no learned judge); one row each: teacher-50-dense, teacher-8-dense (the
       teacher's guidance), teacher-50-asa (ASA at fixed sparsity 0.8, untrained), student-8-dense,
       student-8-asa-gt, student-4-asa-gt (students as their model_index.json recommends). Per row:
-      quality (mean judge score) and per-attribute accuracy, travel (median over the clips of the
-      share of an asked left/right/up/down displacement or growth made: 1 as asked, 0 still), temporal
-      consistency, sharpness, PSNR and SSIM against teacher-50-dense from the same prompt and
-      seed, achieved sparsity (key blocks skipped), seconds per clip, and the objects the judge
-      found in the row's clips with the motion it read for each. The rows of a bundled model that is missing are skipped;
-      a folder named on the command line must exist
+      quality (mean judge score) and per-attribute accuracy, travel (median over the clips of
+      the share of an asked left/right/up/down displacement or growth made: 1 as asked, 0
+      still), temporal consistency, sharpness, PSNR and SSIM against teacher-50-dense from the
+      same prompt and seed, achieved sparsity (key blocks skipped), seconds per clip, and the
+      objects the judge found in the row's clips with the motion it read for each. The rows of a
+      bundled model that is missing are skipped; a folder named on the command line must exist
       --teacher DIR         (default: the bundled blade-mini-teacher)
       --student8 DIR        8-step ASA-GT student (default: the bundled blade-mini)
       --student4 DIR        4-step student (default: the bundled blade-mini-4step)
@@ -120,9 +120,10 @@ usage:
       --quiet               only errors on stderr
   blade judge CLIP [--prompt TEXT] [--json]   what blade eval's judge recovers from one clip of the
                             synthetic world (background, objects with colour, shape, size, motion,
-                            speed and how far each moved) and its scores against the prompt (default: the prompt the clip
-                            records, in the MP4 or the .y4m's .json sidecar); reading an MP4
-                            needs a build with FFmpeg, a .y4m does not
+                            speed and how far each moved) and its scores against the
+                            prompt (default: the prompt the clip records, in the MP4 or the
+                            .y4m's .json sidecar); reading an MP4 needs a build with FFmpeg, a
+                            .y4m does not
   blade --version
 )";
 

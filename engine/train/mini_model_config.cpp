@@ -39,8 +39,8 @@ void MiniModelConfig::validate() const {
   if (!(flow_shift > 0.0)) fail(ErrorKind::InvalidArgument, "flow_shift must be positive, got {}", flow_shift);
 }
 
-int64_t MiniModelConfig::tokens_per_clip() const {
-  return (clip.frames / dit.patch[0]) * (clip.height / dit.patch[1]) * (clip.width / dit.patch[2]);
+int64_t MiniModelConfig::tokens_per_clip(const ClipShape& shape) const {
+  return (shape.frames / dit.patch[0]) * (shape.height / dit.patch[1]) * (shape.width / dit.patch[2]);
 }
 
 MiniModelConfig blade_mini_config() {

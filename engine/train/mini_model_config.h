@@ -23,7 +23,8 @@ struct MiniModelConfig {
 
   // Throws InvalidArgument naming the inconsistent field (head size, patch vs clip, text dims...).
   void validate() const;
-  int64_t tokens_per_clip() const;
+  int64_t tokens_per_clip() const { return tokens_per_clip(clip); }
+  int64_t tokens_per_clip(const ClipShape& shape) const;  // shape: whole patches
 };
 
 // dim 256, 4 heads x 64, 6 layers, ffn 1024; umT5 d_model 256, 4 heads x 64, d_ff 1024, 4 layers;

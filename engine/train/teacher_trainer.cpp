@@ -83,21 +83,26 @@ PixelModel load_init_model(const fs::path& folder, const MiniModelConfig& run) {
   return model;
 }
 
-// The DiT takes any grid of whole patches, so clips may be smaller than the model's default (a
-// cheaper early stage: a 64x64 clip costs about four times a 32x32 one in the linear layers and
-// sixteen times in attention); the frame count stays the model's, since motion is learnt over it.
+// The DiT takes any grid of whole patches, so clips may be smaller than the model's default: a
+// cheaper early stage (a 64x64 clip costs about four times a 32x32 one in the linear layers and
+// sixteen times in attention). The frame count and the aspect ratio stay the model's: the world lays
+// out its scenes for the clip's aspect, and motion is spread over the model's frames. (At half the
+// size a path spans half as many RoPE positions, so part of what is learnt there is relearnt later.)
 void check_training_clip_shape(const ClipSource& source, const MiniModelConfig& model) {
   const ClipShape shape = source.shape();
   const auto& clip = model.clip;
   const auto& patch = model.dit.patch;
   if (shape.frames != clip.frames || shape.height < patch[1] || shape.width < patch[2] ||
-      shape.height % patch[1] != 0 || shape.width % patch[2] != 0) {
+      shape.height % patch[1] != 0 || shape.width % patch[2] != 0 ||
+      shape.height * clip.width != shape.width * clip.height) {
     fail(ErrorKind::InvalidArgument, "clip source '{}' makes {}x{}x{} clips (frames x height x width); the model "
-         "expects {} frames and a height and width that are positive multiples of its patch {}x{} (its default clip "
-         "is {}x{}x{})", source.name(), shape.frames, shape.height, shape.width, clip.frames, patch[1], patch[2],
-         clip.frames, clip.height, clip.width);
+         "expects {} frames and a height and width that are positive multiples of its patch {}x{} in the aspect of "
+         "its default clip {}x{}x{}", source.name(), shape.frames, shape.height, shape.width, clip.frames, patch[1],
+         patch[2], clip.frames, clip.height, clip.width);
   }
 }
+
+nlohmann::json clip_shape_json(const ClipShape& shape) { return {shape.frames, shape.height, shape.width}; }
 
 }  // namespace
 
@@ -193,17 +198,23 @@ TeacherTrainer::TeacherTrainer(TeacherTrainOptions options, ClipSource& source, 
                .decay = options_.decay,
                .total = options_.iterations,
                .min_ratio = options_.min_lr_ratio};
-  if (resume) restore(options_.out_dir);
+  if (resume) {
+    restore(options_.out_dir);
+    const auto last_shape = read_checkpoint_info(options_.out_dir, kKind).value("clip_shape", nlohmann::json());
+    if (!last_shape.is_null() && last_shape != clip_shape_json(source_.shape())) {
+      logger()->warn("the run's last part trained on {} clips (frames, height, width), this part trains on {}",
+                     last_shape.dump(), clip_shape_json(source_.shape()).dump());
+    }
+  }
 
   const fs::path log_path = options_.log_path.empty() ? options_.out_dir / "train_log.jsonl" : options_.log_path;
   log_ = LossLog(log_path, resume ? iteration_ : -1);
   int64_t count = 0;
   for (const auto& entry : parameters_) count += entry.second.numel();
   const ClipShape shape = source_.shape();
-  const auto& patch = options_.model.dit.patch;
   logger()->info("{} teacher run in {}: {} parameters, {}x{}x{} clips ({} tokens), batch {}, on {}{}{}",
                  resume ? "resumed" : "new", options_.out_dir.string(), count, shape.frames, shape.height, shape.width,
-                 (shape.frames / patch[0]) * (shape.height / patch[1]) * (shape.width / patch[2]), options_.batch, device_name(device_), device_.is_cuda() && options_.bf16 ? " (bf16 autocast)" : "",
+                 options_.model.tokens_per_clip(shape), options_.batch, device_name(device_), device_.is_cuda() && options_.bf16 ? " (bf16 autocast)" : "",
                  init_record_.is_null() ? "" : fmt::format(", initialised from {}", options_.init_from.string()));
 }
 
@@ -330,7 +341,7 @@ void TeacherTrainer::save_checkpoint() {
   nlohmann::json info{{"run", run_settings_to_json(options_)},
                       {"data_cursor", data_cursor_},
                       {"clip_source", source_.name()},
-                      {"clip_shape", {source_.shape().frames, source_.shape().height, source_.shape().width}},
+                      {"clip_shape", clip_shape_json(source_.shape())},
                       {"device", device_name(device_)},
                       {"last_lr", last_lr_},
                       {"init_from", init_record_}};

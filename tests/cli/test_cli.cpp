@@ -100,13 +100,14 @@ class TestCli : public QObject {
     QVERIFY(!QFile::exists(out));
   }
 
-  // (b's extension in capitals: generate and info take it as MP4 all the same.)
   // A training size that is not whole patches, or not a size, stops the run before it writes anything.
   void train_size_errors_exit_2_and_write_nothing() {
     QTemporaryDir dir;
     const QString out = dir.filePath("run");
     const QList<QPair<QString, QString>> cases = {{"30x32", "multiples of its patch 4x4"},
-                                                  {"big", "--train-size expects WIDTHxHEIGHT"}};
+                                                  {"big", "--train-size expects WIDTHxHEIGHT"},
+                                                  {"0x32", "--train-size expects WIDTHxHEIGHT"},
+                                                  {"64x32", "aspect"}};
     for (const auto& [size, expected_words] : cases) {
       auto r = run_blade({"train", "--out", out, "--iterations", "1", "--train-size", size});
       QVERIFY2(r.exit_code == 2, qPrintable(size + " -> " + QString::number(r.exit_code) + " " + r.err));
@@ -116,6 +117,7 @@ class TestCli : public QObject {
     }
   }
 
+  // (b's extension in capitals: generate and info take it as MP4 all the same.)
   void same_seed_gives_the_same_frames_and_settings_are_stored() {
     QTemporaryDir dir;
     const QString a = dir.filePath("a.mp4"), b = dir.filePath("b.MP4");
@@ -220,7 +222,7 @@ class TestCli : public QObject {
         {{"eval", "--bogus"}, "--bogus"},
         {{"eval", "extra"}, "extra"},
         {{"eval", "--quick", "--rows", "student-8-asa-gt,teacher"}, "unknown row 'teacher'"},
-        {{"eval", "--quick", "--rows", "student-8-asa-gt,"}, "--rows expects row names"},
+        {{"eval", "--quick", "--rows", "student-8-asa-gt,"}, "--rows expects a comma-separated list of row names"},
         {{"bench", "attention", "--device", "cpu", "--sparsity", "0.5,x"}, "0.5,x"},
         {{"bench", "pipeline", "--device", "cpu", "--random-weights", "wan-tiny", "--frames", "9,,17"}, "9,,17"},
     };

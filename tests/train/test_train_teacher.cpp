@@ -146,40 +146,42 @@ class TestTrainTeacher : public QObject {
     }
   }
 
-  // The frame count must be the model's; height and width any positive number of whole patches (4).
+  // The frame count and aspect must be the model's; height and width any positive number of whole
+  // patches (4).
   void mismatched_source_is_refused() {
     QTemporaryDir dir;
     auto options = test::tiny_teacher_options(dir.path().toStdString());
-    for (const train::ClipShape shape : {train::ClipShape{4, 16, 16}, {6, 16, 16}, {5, 18, 16}, {5, 16, 2}, {5, 0, 16}}) {
+    for (const train::ClipShape shape :
+         {train::ClipShape{4, 16, 16}, {6, 16, 16}, {5, 18, 16}, {5, 16, 2}, {5, 0, 16}, {5, 8, 16}}) {
       test::MovingSquaresSource source(shape, 1);
       const std::string message =
           test::error_message([&] { train::TeacherTrainer(options, source, false); }, ErrorKind::InvalidArgument);
       QVERIFY2(message.find("expects 5 frames") != std::string::npos, message.c_str());
-      QVERIFY2(message.find("multiples of its patch 4x4") != std::string::npos, message.c_str());
+      QVERIFY2(message.find("multiples of its patch 4x4 in the aspect") != std::string::npos, message.c_str());
     }
     QVERIFY(!std::filesystem::exists(options.out_dir / "checkpoint.json"));
   }
 
   // A run may start on clips smaller than the model's default (cheaper iterations) and go on at
   // the full size after a resume: the small clips train (the loss on a fixed small batch falls),
-  // the checkpoint records the size each part used, and the exported model keeps its default clip.
+  // the checkpoint records the size its part used, and the exported model keeps its default clip.
   void smaller_clips_first_then_the_full_size() {
     QTemporaryDir dir;
     auto options = test::tiny_teacher_options(dir.path().toStdString());
     options.iterations = 40;
     options.batch = 4;
-    test::MovingSquaresSource small({5, 8, 12}, 1);
+    test::MovingSquaresSource small({5, 8, 8}, 1);
     const auto fixed = small.batch(1'000'000, 8);
     {
       train::TeacherTrainer trainer(options, small, false);
       const double before = trainer.evaluate_loss(fixed, 5, false);
       trainer.run();
       const double after = trainer.evaluate_loss(fixed, 5, false);
-      qInfo("8x12 clips: fixed-batch loss %.4f -> %.4f", before, after);
+      qInfo("8x8 clips: fixed-batch loss %.4f -> %.4f", before, after);
       QVERIFY(after < 0.7 * before);
     }
     const auto small_info = train::read_checkpoint_info(options.out_dir, "teacher");
-    QCOMPARE(small_info["clip_shape"].dump(), std::string("[5,8,12]"));
+    QCOMPARE(small_info["clip_shape"].dump(), std::string("[5,8,8]"));
 
     options.iterations = 44;
     options.export_at_end = true;

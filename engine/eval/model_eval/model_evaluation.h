@@ -56,7 +56,8 @@ struct EvalRow {
   double temporal = 0.0;     // mean temporal consistency score
   double sharpness = 0.0;    // mean sharpness score
   // Median over the clips of Judgement::travel (the share of the asked displacement or growth the
-  // objects made: 1 as asked, 0 still); none when no clip asked for such a motion.
+  // objects made: 1 as asked, 0 still); none when no clip had such an object matched to a track.
+  // An asked object that was not found at all is left out (the accuracy columns count it).
   std::optional<double> travel;
   // Means over the clips against teacher-50-dense from the same prompt and seed (PSNR in dB, +inf
   // as soon as one clip is identical); none when the teacher was not evaluated.
