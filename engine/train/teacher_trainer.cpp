@@ -214,7 +214,8 @@ TeacherTrainer::TeacherTrainer(TeacherTrainOptions options, ClipSource& source, 
   const ClipShape shape = source_.shape();
   logger()->info("{} teacher run in {}: {} parameters, {}x{}x{} clips ({} tokens), batch {}, on {}{}{}",
                  resume ? "resumed" : "new", options_.out_dir.string(), count, shape.frames, shape.height, shape.width,
-                 options_.model.tokens_per_clip(shape), options_.batch, device_name(device_), device_.is_cuda() && options_.bf16 ? " (bf16 autocast)" : "",
+                 options_.model.tokens_per_clip(shape), options_.batch, device_name(device_),
+                 device_.is_cuda() && options_.bf16 ? " (bf16 autocast)" : "",
                  init_record_.is_null() ? "" : fmt::format(", initialised from {}", options_.init_from.string()));
 }
 
