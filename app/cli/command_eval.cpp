@@ -62,8 +62,8 @@ void print_row(const eval::EvalRow& row) {
   fmt::print("{:<17} {:>5} {:>7.3f} {:>6.3f} {:>6.3f} {:>6.3f} {:>6.3f} {:>6.3f} {:>6.3f} {:>6.3f} {} {:>8.3f} {:>6.3f} "
              "{} {} {:>8.3f} {:>8.2f}\n",
              row.name, row.steps, a.overall, a.colour, a.shape, a.size, a.motion, a.speed, a.background, a.count,
-             cell(row.travel, 6, 2), row.temporal, row.sharpness, cell(row.psnr_db, 7, 2), cell(row.ssim, 6, 3), row.sparsity,
-             row.seconds_per_clip);
+             cell(row.travel, 6, 2), row.temporal, row.sharpness, cell(row.psnr_db, 7, 2), cell(row.ssim, 6, 3),
+             row.sparsity, row.seconds_per_clip);
   std::fflush(stdout);
 }
 
@@ -160,8 +160,8 @@ int run_eval(const std::vector<std::string>& argv) {
     fmt::print("objects the judge found, by the motion it read:\n");
     for (const auto& row : report.rows) print_motions_found(row);
     fmt::print("quality: mean judge score; travel: median over the clips of the share of the asked displacement "
-               "or growth made (1 as asked, 0 still); PSNR/SSIM: against teacher-50-dense from the same prompt and seed; "
-               "sparsity: mean fraction of key blocks skipped; s/clip: seconds per clip on {}\n",
+               "or growth made (1 as asked, 0 still); PSNR/SSIM: against teacher-50-dense from the same prompt and "
+               "seed; sparsity: mean fraction of key blocks skipped; s/clip: seconds per clip on {}\n",
                device_name(device));
   }
   return 0;

@@ -141,9 +141,8 @@ MotionVote classify_motion(const std::vector<TimedPose>& poses) {
 }
 
 std::optional<double> travel_share(world::Motion asked, world::Speed speed, const MotionFeatures& found) {
-  const bool fast = speed == world::Speed::Fast;
-  const double distance = fast ? kFastDistance : kSlowDistance;
-  const double log_growth = std::log(fast ? kFastGrowth : kSlowGrowth);
+  const double distance = world::travel_distance(speed);
+  const double log_growth = std::log(world::growth_factor(speed));
   switch (asked) {
     case world::Motion::Left: return -found.trend_x / distance;
     case world::Motion::Right: return found.trend_x / distance;

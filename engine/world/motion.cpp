@@ -9,11 +9,13 @@ namespace blade::world {
 using namespace motion_constants;
 
 double radius_of(Size size) { return size == Size::Small ? kSmallRadius : kLargeRadius; }
+double travel_distance(Speed speed) { return speed == Speed::Fast ? kFastDistance : kSlowDistance; }
+double growth_factor(Speed speed) { return speed == Speed::Fast ? kFastGrowth : kSlowGrowth; }
 
 Pose pose_at(const ObjectAttributes& object, const Placement& p, double t) {
   const bool fast = object.speed == Speed::Fast;
-  const double distance = fast ? kFastDistance : kSlowDistance;
-  const double growth = fast ? kFastGrowth : kSlowGrowth;
+  const double distance = travel_distance(object.speed);
+  const double growth = growth_factor(object.speed);
   Pose pose{p.x, p.y, radius_of(object.size)};
   switch (object.motion) {
     case Motion::Left: pose.x -= distance * t; break;

@@ -25,6 +25,10 @@ inline constexpr double kFastSweep = 2 * 3.14159265358979323846;
 }  // namespace motion_constants
 
 double radius_of(Size size);
+// What a speed means: the distance a left/right/up/down motion covers over the clip, and the factor
+// (last radius over first) a grow or shrink changes the size by.
+double travel_distance(Speed speed);
+double growth_factor(Speed speed);
 
 // Where a path is anchored: the start point (left/right/up/down), the floor point (bounce) or
 // the centre (grow/shrink/orbit), plus the orbit's start angle and turning direction.

@@ -32,16 +32,6 @@ nlohmann::json read_json(const fs::path& path) {
   return nlohmann::json::parse(in);
 }
 
-// The message of the blade::Error `action` throws ("" when it throws none or another kind).
-std::string error_message(const std::function<void()>& action, ErrorKind kind) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e.kind() == kind ? e.what() : std::string();
-  }
-  return {};
-}
-
 }  // namespace
 
 class TestTrainInit : public QObject {
@@ -135,7 +125,7 @@ class TestTrainInit : public QObject {
     options.model.text_len = 40;
     test::MovingSquaresSource source(options.model.clip, 2);
     const std::string message =
-        error_message([&] { train::TeacherTrainer(options, source, false); }, ErrorKind::InvalidArgument);
+        test::error_message([&] { train::TeacherTrainer(options, source, false); }, ErrorKind::InvalidArgument);
     QVERIFY2(message.find(model().string()) != std::string::npos, message.c_str());
     QVERIFY2(message.find("dit.num_layers expected 3, got 2") != std::string::npos, message.c_str());
     QVERIFY2(message.find("text_len expected 40, got 32") != std::string::npos, message.c_str());
@@ -146,7 +136,7 @@ class TestTrainInit : public QObject {
     clip.model.clip = {5, 32, 32};
     test::MovingSquaresSource larger(clip.model.clip, 2);
     const std::string clip_message =
-        error_message([&] { train::TeacherTrainer(clip, larger, false); }, ErrorKind::InvalidArgument);
+        test::error_message([&] { train::TeacherTrainer(clip, larger, false); }, ErrorKind::InvalidArgument);
     QVERIFY2(clip_message.find("clip.height expected 32, got 16") != std::string::npos, clip_message.c_str());
     QVERIFY2(clip_message.find("clip.width expected 32, got 16") != std::string::npos, clip_message.c_str());
     QVERIFY2(clip_message.find("clip.frames") == std::string::npos, clip_message.c_str());
@@ -156,7 +146,8 @@ class TestTrainInit : public QObject {
     auto options = init_options("missing");
     options.init_from = fs::path(dir_.path().toStdString()) / "no_such_model";
     test::MovingSquaresSource source(options.model.clip, 2);
-    const std::string message = error_message([&] { train::TeacherTrainer(options, source, false); }, ErrorKind::Io);
+    const std::string message =
+        test::error_message([&] { train::TeacherTrainer(options, source, false); }, ErrorKind::Io);
     QVERIFY2(message.find("no_such_model") != std::string::npos && message.find("no such folder") != std::string::npos,
              message.c_str());
     QVERIFY(!fs::exists(options.out_dir));
@@ -172,10 +163,10 @@ class TestTrainInit : public QObject {
     options.out_dir = source_run_;
     test::MovingSquaresSource source(options.model.clip, 2);
     const std::string resuming =
-        error_message([&] { train::TeacherTrainer(options, source, true); }, ErrorKind::InvalidArgument);
+        test::error_message([&] { train::TeacherTrainer(options, source, true); }, ErrorKind::InvalidArgument);
     QVERIFY2(resuming.find("starts a new run") != std::string::npos, resuming.c_str());
     const std::string over =
-        error_message([&] { train::TeacherTrainer(options, source, false); }, ErrorKind::InvalidArgument);
+        test::error_message([&] { train::TeacherTrainer(options, source, false); }, ErrorKind::InvalidArgument);
     QVERIFY2(over.find("already holds a training run (checkpoint at iteration 3)") != std::string::npos, over.c_str());
     QCOMPARE(train::read_checkpoint_info(source_run_, "teacher")["iteration"].get<int64_t>(), int64_t{3});
   }
@@ -191,7 +182,7 @@ class TestTrainInit : public QObject {
       auto options = init_options("unused");
       options.out_dir = out;
       const std::string message =
-          error_message([&] { train::TeacherTrainer(options, source, false); }, ErrorKind::InvalidArgument);
+          test::error_message([&] { train::TeacherTrainer(options, source, false); }, ErrorKind::InvalidArgument);
       QVERIFY2(message.find("give a separate output folder") != std::string::npos,
                (out.string() + ": " + message).c_str());
     }
