@@ -30,7 +30,8 @@ void check_same(const Arguments& args, const std::string& option, double given, 
 int run_train(const std::vector<std::string>& argv) {
   const Arguments args(argv,
                        {"out", "iterations", "batch", "lr", "device", "checkpoint-minutes", "minutes", "log", "seed",
-                        "export-storage", "init", "text-len", "object-loss-weight", "train-size"},
+                        "export-storage", "init", "text-len", "object-loss-weight", "train-size",
+                        "text-pretrain"},
                        {"resume", "no-export"});
   if (!args.positional().empty()) {
     fail(ErrorKind::InvalidArgument, "unexpected argument '{}' (options start with --)", args.positional().front());
@@ -45,6 +46,7 @@ int run_train(const std::vector<std::string>& argv) {
   options.model.text_len = args.get_int("text-len", options.model.text_len);
   options.object_loss_weight = args.get_double("object-loss-weight", options.object_loss_weight);
   options.seed = args.get_u64("seed", 0);
+  options.text_pretrain_iterations = args.get_int("text-pretrain", 0);
   options.checkpoint_minutes = args.get_double("checkpoint-minutes", 10.0);
   options.max_minutes = args.get_double("minutes", 0.0);
   options.log_path = args.value_or("log", "");
@@ -65,6 +67,8 @@ int run_train(const std::vector<std::string>& argv) {
     check_same(args, "text-len", static_cast<double>(options.model.text_len),
                stored.at("model").at("text_len").get<double>());
     check_same(args, "seed", static_cast<double>(options.seed), stored.at("seed").get<double>());
+    check_same(args, "text-pretrain", static_cast<double>(options.text_pretrain_iterations),
+               stored.value("text_pretrain_iterations", 0.0));
     check_same(args, "object-loss-weight", options.object_loss_weight, stored.value("object_loss_weight", train::kUniformLossWeight));
     options.seed = stored.at("seed").get<uint64_t>();  // it also seeds the world below
   } else if (train::has_checkpoint(options.out_dir)) {
@@ -87,7 +91,7 @@ int run_train(const std::vector<std::string>& argv) {
   ProgressBar bar;
   const auto start_iteration = trainer.iteration();
   auto report = [&](const train::TrainProgress& p) {
-    bar.update("training", static_cast<int>(p.iteration), static_cast<int>(p.total),
+    bar.update(p.stage, static_cast<int>(p.iteration), static_cast<int>(p.total),
                fmt::format("loss {:.4f} (avg {:.4f}) lr {:.2e} {:.2f} s/it{}", p.loss, p.loss_average,
                            p.learning_rate, p.seconds_per_iteration, p.checkpointed ? " [saved]" : ""));
   };

@@ -15,5 +15,6 @@ int run_train(const std::vector<std::string>& args);  // teacher training on the
 int run_distill(const std::vector<std::string>& args);  // TDM distillation of a trained teacher
 int run_eval(const std::vector<std::string>& args);     // teacher and students judged on held-out prompts
 int run_judge(const std::vector<std::string>& args);    // one clip of the synthetic world judged against its prompt
+int run_text_separation(const std::vector<std::string>& args);  // how far a model's text context moves per attribute
 
 }  // namespace blade::cli

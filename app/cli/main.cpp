@@ -76,6 +76,9 @@ usage:
                             background 1 (default 1: the plain mean)
       --train-size WxH      train on clips of this size (default the model's 64x64; may change
                             between the parts of a resumed run, e.g. 32x32 first, then 64x64)
+      --text-pretrain N     before training, pretrain the text encoder N iterations (64 prompts
+                            each) on the world's prompts, to state every attribute in its tokens
+                            (default 0: trained only with the transformer); not with --init
       --device cpu|cuda     (default cpu; cuda trains under bf16 autocast)
       --resume              continue the run in DIR from its checkpoint
       --init MODEL_DIR      start a new run from an exported teacher folder (e.g. the bundled
@@ -124,6 +127,11 @@ usage:
                             prompt (default: the prompt the clip records, in the MP4 or the
                             .y4m's .json sidecar); reading an MP4 needs a build with FFmpeg, a
                             .y4m does not
+  blade text-separation [--model DIR] [--scenes N] [--seed S] [--json]   how far a BLADE-mini
+                            model's text context moves when a held-out prompt changes one
+                            attribute (shape, colour, size, motion, speed, background, tone),
+                            wording kept: mean relative change over N scenes (default 64; model
+                            default: the bundled blade-mini-teacher)
   blade --version
 )";
 
@@ -158,7 +166,9 @@ int main(int argc, char** argv) {
     if (command == "distill") return blade::cli::run_distill(args);
     if (command == "eval") return blade::cli::run_eval(args);
     if (command == "judge") return blade::cli::run_judge(args);
-    fmt::print(stderr, "blade: unknown command '{}' (expected generate, bench, info, train, distill, eval, judge; see blade --help)\n", command);
+    if (command == "text-separation") return blade::cli::run_text_separation(args);
+    fmt::print(stderr, "blade: unknown command '{}' (expected generate, bench, info, train, distill, eval, judge, "
+               "text-separation; see blade --help)\n", command);
     return 2;
   } catch (const blade::Error& e) {
     fmt::print(stderr, "blade: {}: {}\n", blade::to_string(e.kind()), e.what());

@@ -16,6 +16,10 @@ void TeacherTrainOptions::validate() const {
     fail(ErrorKind::InvalidArgument, "object loss weight must be in [1, 1000] (1: plain mean), got {}",
          object_loss_weight);
   }
+  if (text_pretrain_iterations < 0) {
+    fail(ErrorKind::InvalidArgument, "text pretraining iterations must not be negative, got {}",
+         text_pretrain_iterations);
+  }
   if (!(prompt_dropout >= 0.0 && prompt_dropout <= 1.0)) {
     fail(ErrorKind::InvalidArgument, "prompt dropout must be in [0, 1], got {}", prompt_dropout);
   }
@@ -44,6 +48,7 @@ nlohmann::json run_settings_to_json(const TeacherTrainOptions& o) {
           {"prompt_dropout", o.prompt_dropout},
           {"object_loss_weight", o.object_loss_weight},
           {"seed", o.seed},
+          {"text_pretrain_iterations", o.text_pretrain_iterations},
           {"tokenizer_vocab", o.tokenizer_vocab},
           {"tokenizer_corpus", o.tokenizer_corpus},
           {"init_from", o.init_from.string()},
@@ -67,6 +72,7 @@ void apply_run_settings(const nlohmann::json& j, TeacherTrainOptions& o) {
     o.prompt_dropout = j.at("prompt_dropout").get<double>();
     o.object_loss_weight = j.value("object_loss_weight", kUniformLossWeight);  // absent in older checkpoints
     o.seed = j.at("seed").get<uint64_t>();
+    o.text_pretrain_iterations = j.value("text_pretrain_iterations", int64_t{0});  // absent in older checkpoints
     o.tokenizer_vocab = j.at("tokenizer_vocab").get<int64_t>();
     o.tokenizer_corpus = j.at("tokenizer_corpus").get<int64_t>();
     o.init_from = j.value("init_from", std::string());  // absent in checkpoints of older runs

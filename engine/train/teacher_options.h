@@ -35,6 +35,9 @@ struct TeacherTrainOptions {
   // the plain mean they are learnt last.
   double object_loss_weight = kUniformLossWeight;
   uint64_t seed = 0;
+  // > 0: before the first iteration, pretrain the text encoder this many iterations on the world's
+  // prompts with the attribute objective (text_pretrainer.h). Only for runs from random weights.
+  int64_t text_pretrain_iterations = 0;
   int64_t tokenizer_vocab = 512;
   int64_t tokenizer_corpus = 20000;  // prompts 0 .. n-1 of the source train the tokenizer
   // A model folder written by export_model_folder (e.g. resources/models/blade-mini-teacher) to

@@ -11,6 +11,7 @@
 #include "train/pixel_model_folder.h"
 #include "train/remove_tree.h"
 #include "train/run_schedule.h"
+#include "train/text_pretrainer.h"
 #include "train/tokenizer_training.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -130,6 +131,15 @@ TeacherTrainer::TeacherTrainer(TeacherTrainOptions options, ClipSource& source, 
   if (options_.object_loss_weight > kUniformLossWeight && !source_.enable_object_masks()) {
     fail(ErrorKind::InvalidArgument, "an object loss weight ({}) needs a clip source that knows where its objects are "
          "(the synthetic world); '{}' does not", options_.object_loss_weight, source_.name());
+  }
+  if (options_.text_pretrain_iterations > 0 && source_.name() != "world") {
+    fail(ErrorKind::InvalidArgument, "text pretraining learns the synthetic world's prompt grammar; clip source '{}' "
+         "is not the world", source_.name());
+  }
+  if (options_.text_pretrain_iterations > 0 && !options_.init_from.empty()) {
+    fail(ErrorKind::InvalidArgument, "text pretraining ({} iterations) is for runs from random weights; the text "
+         "encoder of {} is already trained with its transformer", options_.text_pretrain_iterations,
+         options_.init_from.string());
   }
   device_ = parse_device(options_.device);
   check_training_clip_shape(source_, options_.model);
@@ -274,6 +284,7 @@ void TeacherTrainer::restore(const fs::path& run_dir) {
   iteration_ = checkpoint.info.at("iteration").get<int64_t>();
   data_cursor_ = checkpoint.info.at("data_cursor").get<uint64_t>();
   init_record_ = checkpoint.info.value("init_from", nlohmann::json());
+  text_pretrain_record_ = checkpoint.info.value("text_pretraining", nlohmann::json());
   logger()->info("resuming at iteration {} (clip {}) from {}", iteration_, data_cursor_, source);
 }
 
@@ -345,7 +356,8 @@ void TeacherTrainer::save_checkpoint() {
                       {"clip_shape", clip_shape_json(source_.shape())},
                       {"device", device_name(device_)},
                       {"last_lr", last_lr_},
-                      {"init_from", init_record_}};
+                      {"init_from", init_record_},
+                      {"text_pretraining", text_pretrain_record_}};
   train::save_checkpoint(options_.out_dir, kKind, iteration_, tensors, std::move(info));
 }
 
@@ -365,12 +377,37 @@ void TeacherTrainer::export_model(const fs::path& dir) {
                  {"weights", "ema"},
                  {"recommended", {{"sampler", "unipc"}, {"steps", 50}, {"guidance", 5.0}, {"shift", options_.model.flow_shift}}}};
   if (!init_record_.is_null()) model.blade["init_from"] = init_record_;  // "iterations" above count this run only
+  if (!text_pretrain_record_.is_null()) model.blade["text_pretraining"] = text_pretrain_record_;
   if (options_.object_loss_weight > kUniformLossWeight) model.blade["object_loss_weight"] = options_.object_loss_weight;
   export_model_folder(model, dir);
 }
 
+void TeacherTrainer::pretrain_text(const ProgressCallback& progress, const CancelToken* cancel) {
+  TextPretrainOptions pretrain;
+  pretrain.iterations = options_.text_pretrain_iterations;
+  pretrain.seed = options_.seed;
+  TrainProgress report;
+  report.stage = "text pretraining";
+  report.learning_rate = pretrain.lr;
+  const auto result = pretrain_text_encoder(
+      *text_, pretrain,
+      [&](int64_t done, int64_t total, double loss) {
+        report.iteration = done;
+        report.total = total;
+        report.loss = loss;
+        report.loss_average = done == 1 ? loss : 0.98 * report.loss_average + 0.02 * loss;
+        if (progress) progress(report);
+      },
+      cancel);
+  text_pretrain_record_ = to_json(result);
+  ema_ = EmaWeights(parameters_, options_.ema_decay);  // the averages start from the pretrained encoder
+}
+
 void TeacherTrainer::run(const ProgressCallback& progress, const CancelToken* cancel) {
   using clock = std::chrono::steady_clock;
+  if (options_.text_pretrain_iterations > 0 && text_pretrain_record_.is_null() && iteration_ == 0) {
+    pretrain_text(progress, cancel);
+  }
   RunSchedule schedule(options_.checkpoint_every, options_.checkpoint_minutes, options_.max_minutes);
   TrainProgress report;
   report.total = options_.iterations;

@@ -6,6 +6,8 @@
 // bit-exact resume needs: weights, EMA, AdamW moments and step counts, generator states, the
 // iteration and the data cursor. The run folder holds:
 //   tokenizer/spiece.model   trained first, on the source's prompts (copied from init_from)
+// With text_pretrain_iterations, the text encoder is then pretrained on the world's prompts
+// (text_pretrainer.h) at the start of run(), before the first iteration.
 //   checkpoint.json + checkpoint-<n>.safetensors
 //   train_log.jsonl          (unless another log path is given)
 //   model/                   the EMA model as an engine model folder (model_export.h), at the end
@@ -42,9 +44,11 @@ class TeacherTrainer {
   // resume with options.init_from set is refused (InvalidArgument): init starts a new run.
   TeacherTrainer(TeacherTrainOptions options, ClipSource& source, bool resume);
 
-  // Trains until options.iterations, reporting every iteration; writes a checkpoint every
-  // checkpoint_minutes and at the end, then exports the EMA model when export_at_end. A cancel is
-  // acknowledged at the next iteration: a checkpoint is written, then Cancelled is thrown.
+  // Pretrains the text encoder first when the run asks for it and has not done it (reported with
+  // stage "text pretraining"; a cancel there leaves no checkpoint). Then trains until
+  // options.iterations, reporting every iteration; writes a checkpoint every checkpoint_minutes and
+  // at the end, then exports the EMA model when export_at_end. A cancel is acknowledged at the next
+  // iteration: a checkpoint is written, then Cancelled is thrown.
   void run(const ProgressCallback& progress = {}, const CancelToken* cancel = nullptr);
 
   // One optimiser step on the next batch; returns its loss.
@@ -63,6 +67,8 @@ class TeacherTrainer {
   // Where the weights came from: null for random initialisation, else {"path", "name", "role",
   // "iterations"} of the init folder (exported as model_index.json's blade "init_from").
   const nlohmann::json& init_record() const { return init_record_; }
+  // The text pretraining's result (text_pretrainer.h to_json); null until it ran or when not asked for.
+  const nlohmann::json& text_pretrain_record() const { return text_pretrain_record_; }
   NamedTensors parameters() const;  // "dit.*" and "text.*", the live tensors
   const EmaWeights& ema() const { return ema_; }
   models::WanDiT& dit() { return dit_; }
@@ -75,6 +81,7 @@ class TeacherTrainer {
   void check_prompts_fit(const models::PromptTokenizer& tokenizer);
   void load_initial_weights(const PixelModel& init);
   void restore(const std::filesystem::path& run_dir);
+  void pretrain_text(const ProgressCallback& progress, const CancelToken* cancel);
   torch::Tensor forward_loss(const ClipBatch& batch, const std::vector<std::string>& prompts,
                              const torch::Tensor& sigmas, const torch::Tensor& noise);
 
@@ -95,6 +102,7 @@ class TeacherTrainer {
   double last_grad_norm_ = 0.0;
   double last_lr_ = 0.0;
   nlohmann::json init_record_;  // null: random initialisation
+  nlohmann::json text_pretrain_record_;
 };
 
 }  // namespace blade::train

@@ -3,10 +3,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 
 namespace blade::train {
 
 struct TrainProgress {
+  std::string stage = "training";  // or "text pretraining" (teacher runs that pretrain the text encoder)
   int64_t iteration = 0;   // iterations done
   int64_t total = 0;       // iterations the run goes to
   double loss = 0.0;       // this iteration's (main) loss

@@ -208,6 +208,24 @@ class TestCli : public QObject {
     QVERIFY2(not_world.err.count('\n') == 1, qPrintable(not_world.err));
   }
 
+  // blade text-separation on the bundled teacher: one relative change per attribute, all positive
+  // (each change rewrites the prompt); bad options and a folder that is not a model are one line.
+  void text_separation_reports_every_attribute() {
+    auto r = run_blade({"text-separation", "--scenes", "8", "--json"});
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+    const auto changes = QJsonDocument::fromJson(r.out.toUtf8()).object()["relative_change"].toObject();
+    QCOMPARE(changes.keys(), (QStringList{"background", "colour", "motion", "shape", "size", "speed", "tone"}));
+    for (const auto& key : changes.keys()) QVERIFY2(changes[key].toDouble() > 0.0, qPrintable(key));
+
+    auto zero = run_blade({"text-separation", "--scenes", "0"});
+    QCOMPARE(zero.exit_code, 2);
+    QVERIFY2(zero.err.contains("--scenes") && zero.err.count('\n') == 1, qPrintable(zero.err));
+    QTemporaryDir empty;
+    auto not_model = run_blade({"text-separation", "--model", empty.path()});
+    QCOMPARE(not_model.exit_code, 1);
+    QVERIFY2(not_model.err.contains(empty.path()) && not_model.err.count('\n') == 1, qPrintable(not_model.err));
+  }
+
   void eval_bad_options_exit_2_with_one_clear_line() {
     struct Case {
       QStringList args;
