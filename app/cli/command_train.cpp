@@ -31,7 +31,7 @@ int run_train(const std::vector<std::string>& argv) {
   const Arguments args(argv,
                        {"out", "iterations", "batch", "lr", "device", "checkpoint-minutes", "minutes", "log", "seed",
                         "export-storage", "init", "text-len", "object-loss-weight", "train-size",
-                        "text-pretrain"},
+                        "text-pretrain", "motion-loss-weight"},
                        {"resume", "no-export"});
   if (!args.positional().empty()) {
     fail(ErrorKind::InvalidArgument, "unexpected argument '{}' (options start with --)", args.positional().front());
@@ -45,6 +45,7 @@ int run_train(const std::vector<std::string>& argv) {
   options.adam.lr = args.get_double("lr", options.adam.lr);
   options.model.text_len = args.get_int("text-len", options.model.text_len);
   options.object_loss_weight = args.get_double("object-loss-weight", options.object_loss_weight);
+  options.motion_loss_weight = args.get_double("motion-loss-weight", options.motion_loss_weight);
   options.seed = args.get_u64("seed", 0);
   options.text_pretrain_iterations = args.get_int("text-pretrain", 0);
   options.checkpoint_minutes = args.get_double("checkpoint-minutes", 10.0);
@@ -67,6 +68,7 @@ int run_train(const std::vector<std::string>& argv) {
     check_same(args, "text-len", static_cast<double>(options.model.text_len),
                stored.at("model").at("text_len").get<double>());
     check_same(args, "seed", static_cast<double>(options.seed), stored.at("seed").get<double>());
+    check_same(args, "motion-loss-weight", options.motion_loss_weight, stored.value("motion_loss_weight", 0.0));
     check_same(args, "text-pretrain", static_cast<double>(options.text_pretrain_iterations),
                stored.value("text_pretrain_iterations", 0.0));
     check_same(args, "object-loss-weight", options.object_loss_weight, stored.value("object_loss_weight", train::kUniformLossWeight));

@@ -74,6 +74,8 @@ usage:
                             training prompt must fit: the run stops and names the length needed
       --object-loss-weight W  pixels where the world draws an object weigh W in the loss, the
                             background 1 (default 1: the plain mean)
+      --motion-loss-weight W  add W times the squared error of the frame-to-frame changes (an error
+                            that is the same in every frame costs nothing there; default 0)
       --train-size WxH      train on clips of this size (default the model's 64x64; may change
                             between the parts of a resumed run, e.g. 32x32 first, then 64x64)
       --text-pretrain N     before training, pretrain the text encoder N iterations (64 prompts

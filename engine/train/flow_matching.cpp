@@ -1,6 +1,7 @@
 #include "train/flow_matching.h"
 
 #include "core/error.h"
+#include "core/tensor_format.h"
 
 #include <torch/torch.h>
 
@@ -52,6 +53,21 @@ torch::Tensor flow_matching_loss(const torch::Tensor& predicted_velocity, const 
   if (!weights.defined()) return torch::mse_loss(predicted, target);
   const auto w = weights.to(predicted.device(), torch::kFloat32).expand_as(predicted);
   return (w * (predicted - target).square()).sum() / w.sum();
+}
+
+torch::Tensor temporal_difference_loss(const torch::Tensor& predicted_velocity, const torch::Tensor& x0,
+                                       const torch::Tensor& noise, const torch::Tensor& weights) {
+  if (predicted_velocity.dim() != 5 || predicted_velocity.size(2) < 2) {
+    fail(ErrorKind::InvalidArgument, "the temporal difference loss needs videos [B, C, F, H, W] with F >= 2, got {}",
+         shape_string(predicted_velocity.sizes()));
+  }
+  const auto error = predicted_velocity.to(torch::kFloat32) - (noise - x0).to(torch::kFloat32);
+  const int64_t pairs = error.size(2) - 1;
+  const auto change = error.narrow(2, 1, pairs) - error.narrow(2, 0, pairs);
+  if (!weights.defined()) return change.square().mean();
+  const auto w = weights.to(error.device(), torch::kFloat32).expand_as(error);
+  const auto pair_weights = torch::maximum(w.narrow(2, 1, pairs), w.narrow(2, 0, pairs));
+  return (pair_weights * change.square()).sum() / pair_weights.sum();
 }
 
 }  // namespace blade::train

@@ -38,4 +38,12 @@ torch::Tensor diffuse_further(const torch::Tensor& x_from, const torch::Tensor& 
 torch::Tensor flow_matching_loss(const torch::Tensor& predicted_velocity, const torch::Tensor& x0,
                                  const torch::Tensor& noise, const torch::Tensor& weights = {});
 
+// The mean squared error of the velocity's frame-to-frame differences (videos [B, C, F, H, W], F >=
+// 2): e(f + 1) - e(f) for the error e = predicted - (noise - x0). An error that is the same in every
+// frame (an object drawn still where it should move leaves a growing one) costs nothing; one that
+// changes between frames costs up to four times its plain share. With weights (as above, with a
+// frame axis): the pair (f, f + 1) weighs the larger of its two frames' weights.
+torch::Tensor temporal_difference_loss(const torch::Tensor& predicted_velocity, const torch::Tensor& x0,
+                                       const torch::Tensor& noise, const torch::Tensor& weights = {});
+
 }  // namespace blade::train

@@ -16,6 +16,9 @@ void TeacherTrainOptions::validate() const {
     fail(ErrorKind::InvalidArgument, "object loss weight must be in [1, 1000] (1: plain mean), got {}",
          object_loss_weight);
   }
+  if (!(motion_loss_weight >= 0.0 && motion_loss_weight <= 1000.0)) {
+    fail(ErrorKind::InvalidArgument, "motion loss weight must be in [0, 1000] (0: none), got {}", motion_loss_weight);
+  }
   if (text_pretrain_iterations < 0) {
     fail(ErrorKind::InvalidArgument, "text pretraining iterations must not be negative, got {}",
          text_pretrain_iterations);
@@ -47,6 +50,7 @@ nlohmann::json run_settings_to_json(const TeacherTrainOptions& o) {
           {"ema_decay", o.ema_decay},
           {"prompt_dropout", o.prompt_dropout},
           {"object_loss_weight", o.object_loss_weight},
+          {"motion_loss_weight", o.motion_loss_weight},
           {"seed", o.seed},
           {"text_pretrain_iterations", o.text_pretrain_iterations},
           {"tokenizer_vocab", o.tokenizer_vocab},
@@ -71,6 +75,7 @@ void apply_run_settings(const nlohmann::json& j, TeacherTrainOptions& o) {
     o.ema_decay = j.at("ema_decay").get<double>();
     o.prompt_dropout = j.at("prompt_dropout").get<double>();
     o.object_loss_weight = j.value("object_loss_weight", kUniformLossWeight);  // absent in older checkpoints
+    o.motion_loss_weight = j.value("motion_loss_weight", 0.0);
     o.seed = j.at("seed").get<uint64_t>();
     o.text_pretrain_iterations = j.value("text_pretrain_iterations", int64_t{0});  // absent in older checkpoints
     o.tokenizer_vocab = j.at("tokenizer_vocab").get<int64_t>();

@@ -34,6 +34,9 @@ struct TeacherTrainOptions {
   // source with object masks, the synthetic world). Objects cover a small share of a clip, so with
   // the plain mean they are learnt last.
   double object_loss_weight = kUniformLossWeight;
+  // > 0: adds this times the temporal difference loss (flow_matching.h), which leaves out errors
+  // that are the same in every frame and so weighs what changes between frames: motion.
+  double motion_loss_weight = 0.0;
   uint64_t seed = 0;
   // > 0: before the first iteration, pretrain the text encoder this many iterations on the world's
   // prompts with the attribute objective (text_pretrainer.h). Only for runs from random weights.

@@ -306,7 +306,11 @@ torch::Tensor TeacherTrainer::forward_loss(const ClipBatch& batch, const std::ve
     }
     weights = 1.0 + (options_.object_loss_weight - 1.0) * batch.object_masks.to(device_);
   }
-  return flow_matching_loss(velocity, x0, noise, weights);
+  auto loss = flow_matching_loss(velocity, x0, noise, weights);
+  if (options_.motion_loss_weight > 0.0) {
+    loss = loss + options_.motion_loss_weight * temporal_difference_loss(velocity, x0, noise, weights);
+  }
+  return loss;
 }
 
 double TeacherTrainer::train_step() {
@@ -378,6 +382,7 @@ void TeacherTrainer::export_model(const fs::path& dir) {
                  {"recommended", {{"sampler", "unipc"}, {"steps", 50}, {"guidance", 5.0}, {"shift", options_.model.flow_shift}}}};
   if (!init_record_.is_null()) model.blade["init_from"] = init_record_;  // "iterations" above count this run only
   if (!text_pretrain_record_.is_null()) model.blade["text_pretraining"] = text_pretrain_record_;
+  if (options_.motion_loss_weight > 0.0) model.blade["motion_loss_weight"] = options_.motion_loss_weight;
   if (options_.object_loss_weight > kUniformLossWeight) model.blade["object_loss_weight"] = options_.object_loss_weight;
   export_model_folder(model, dir);
 }

@@ -3,6 +3,7 @@
 // the EMA and the checkpoint schedule.
 
 #include "test_tensors.h"
+#include "throws.h"
 #include "train/ema.h"
 #include "train/flow_matching.h"
 #include "train/lr_schedule.h"
@@ -13,6 +14,7 @@
 #include <QtTest>
 
 #include <chrono>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -69,6 +71,38 @@ class TestTrainMath : public QObject {
     QVERIFY(std::abs(weighted - plain) / plain > 1e-3);  // the weights matter
     const double uniform = train::flow_matching_loss(predicted, x0, noise, torch::full({2, 1, 4, 6, 5}, 2.5)).item<double>();
     QVERIFY(std::abs(uniform - plain) / plain < 1e-6);
+  }
+
+  // sum over pairs of frames of w_pair (e(f+1) - e(f))^2 / sum w_pair, w_pair the larger weight of the
+  // two frames, against a float64 loop; an error the same in every frame costs nothing.
+  void temporal_difference_loss_matches_its_float64_reference() {
+    torch::manual_seed(static_cast<uint64_t>(std::random_device{}()));
+    const auto predicted = torch::randn({2, 3, 4, 6, 5}, torch::kFloat32);
+    const auto x0 = torch::randn({2, 3, 4, 6, 5}, torch::kFloat32);
+    const auto noise = torch::randn({2, 3, 4, 6, 5}, torch::kFloat32);
+    const auto weights = 1.0 + 3.0 * (torch::rand({2, 1, 4, 6, 5}) > 0.7).to(torch::kFloat32);
+    const auto error = predicted.to(torch::kFloat64) - (noise - x0).to(torch::kFloat64);
+    double plain_sum = 0.0, weighted_sum = 0.0, weight_sum = 0.0;
+    int64_t count = 0;
+    for (int64_t f = 0; f + 1 < 4; ++f) {
+      const auto change = (error.select(2, f + 1) - error.select(2, f)).square();  // [2, 3, 6, 5]
+      const auto w = torch::maximum(weights.select(2, f + 1), weights.select(2, f)).to(torch::kFloat64).expand_as(change);
+      plain_sum += change.sum().item<double>();
+      weighted_sum += (w * change).sum().item<double>();
+      weight_sum += w.sum().item<double>();
+      count += change.numel();
+    }
+    const double plain = train::temporal_difference_loss(predicted, x0, noise).item<double>();
+    const double weighted = train::temporal_difference_loss(predicted, x0, noise, weights).item<double>();
+    QVERIFY2(std::abs(plain - plain_sum / count) / plain < 1e-6, std::to_string(plain).c_str());
+    QVERIFY2(std::abs(weighted - weighted_sum / weight_sum) / weighted < 1e-6, std::to_string(weighted).c_str());
+
+    const auto still_error = torch::randn({2, 3, 1, 6, 5}).expand({2, 3, 4, 6, 5});
+    const auto off_by_still = (noise - x0) + still_error;
+    QVERIFY(train::flow_matching_loss(off_by_still, x0, noise).item<double>() > 0.1);
+    QVERIFY(train::temporal_difference_loss(off_by_still, x0, noise).item<double>() < 1e-10);
+    QVERIFY(test::throws_error([&] { train::temporal_difference_loss(predicted.narrow(2, 0, 1), x0, noise); },
+                               ErrorKind::InvalidArgument));
   }
 
   void diffusing_further_gives_the_higher_noise_marginal() {

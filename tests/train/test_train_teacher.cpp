@@ -147,6 +147,36 @@ class TestTrainTeacher : public QObject {
     }
   }
 
+  // The motion loss weight adds W times one temporal term: from the same weights and batch, the loss
+  // grows linearly in W; the weight is kept in the checkpoint and the export, and checked.
+  void motion_loss_weight_adds_the_temporal_term() {
+    QTemporaryDir dir;
+    test::MovingSquaresSource source(test::tiny_model_config().clip, 2);
+    const auto batch = source.batch(0, 2);
+    std::vector<double> losses;
+    for (const double weight : {0.0, 2.0, 4.0}) {
+      auto options = test::tiny_teacher_options(dir.filePath(QString("w%1").arg(weight)).toStdString());
+      options.motion_loss_weight = weight;
+      options.iterations = 1;
+      options.export_at_end = true;
+      train::TeacherTrainer trainer(options, source, false);
+      losses.push_back(trainer.evaluate_loss(batch, 5, false));
+      trainer.run();
+      QCOMPARE(train::read_checkpoint_info(options.out_dir, "teacher")["run"]["motion_loss_weight"].get<double>(),
+               weight);
+      std::ifstream index(std::filesystem::path(options.out_dir) / "model" / "model_index.json");
+      QCOMPARE(nlohmann::json::parse(index)["blade"].value("motion_loss_weight", 0.0), weight);
+    }
+    const double term = (losses[1] - losses[0]) / 2.0;
+    QVERIFY2(term > 0.0, std::to_string(term).c_str());
+    QVERIFY2(std::abs((losses[2] - losses[0]) / 4.0 - term) < 1e-4 * term, std::to_string(losses[2]).c_str());
+    auto options = test::tiny_teacher_options(dir.filePath("bad").toStdString());
+    for (double bad : {-1.0, std::nan(""), 2000.0}) {
+      options.motion_loss_weight = bad;
+      QVERIFY(test::throws_error([&] { options.validate(); }, ErrorKind::InvalidArgument));
+    }
+  }
+
   // The frame count and aspect must be the model's; height and width any positive number of whole
   // patches (4).
   void mismatched_source_is_refused() {
