@@ -92,7 +92,10 @@ int run_train(const std::vector<std::string>& argv) {
 
   ProgressBar bar;
   const auto start_iteration = trainer.iteration();
+  std::string stage;
   auto report = [&](const train::TrainProgress& p) {
+    if (!stage.empty() && p.stage != stage) bar.finish();  // the text pretraining's last state stays on screen
+    stage = p.stage;
     bar.update(p.stage, static_cast<int>(p.iteration), static_cast<int>(p.total),
                fmt::format("loss {:.4f} (avg {:.4f}) lr {:.2e} {:.2f} s/it{}", p.loss, p.loss_average,
                            p.learning_rate, p.seconds_per_iteration, p.checkpointed ? " [saved]" : ""));
