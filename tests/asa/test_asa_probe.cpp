@@ -125,7 +125,10 @@ class TestAsaProbe : public QObject {
         for (int64_t h = 0; h < c.h; ++h) {
           const auto ref = reference_scores(q, k, result.samples, b, h, c.bs);
           auto ref_tensor = torch::from_blob(const_cast<double*>(ref.data()), {nq, nk}, torch::kFloat64);
-          QVERIFY((result.scores[b][h] - ref_tensor).abs().max().item<double>() < 1e-12);
+          const double score_error = (result.scores[b][h] - ref_tensor).abs().max().item<double>();
+          // float64 both; the probe's matrix products sum in another order than the loops above
+          // (differences up to 1e-10 seen), where any wrong score would be off by far more.
+          QVERIFY2(score_error < 1e-9, qPrintable(QString("largest score difference %1").arg(score_error)));
           for (int64_t i = 0; i < nq; ++i) {
             const auto keep = reference_selection(ref.data() + i * nk, nk, s);
             for (int64_t j = 0; j < nk; ++j) QCOMPARE(result.mask.kept(b, h, i, j), bool(keep[size_t(j)]));
