@@ -1,6 +1,5 @@
 // blade text-separation: how far a model's text context moves when a prompt changes one attribute,
-// wording kept (engine/train/context_separation.h): the attributes a model follows are the ones
-// its text encoder separates.
+// wording kept (engine/train/context_separation.h).
 
 #include "arguments.h"
 #include "commands.h"
@@ -35,13 +34,23 @@ int run_text_separation(const std::vector<std::string>& argv) {
 
   if (args.flag("json")) {
     nlohmann::json out = {{"model", folder.string()}, {"scenes", scenes}, {"seed", seed}};
-    for (const auto& s : separations) out["relative_change"][s.attribute] = s.relative_change;
+    for (const auto& s : separations) {
+      out["row_change"][s.attribute] = s.row_change;
+      out["mean_change"][s.attribute] = s.mean_change;
+      out["length_changed"][s.attribute] = s.length_changed;
+    }
     fmt::print("{}\n", out.dump());
     return 0;
   }
   fmt::print("text context change when one attribute of a held-out prompt changes (wording kept), {}\n"
-             "mean of ||context' - context|| / ||context|| over {} scenes (seed {}):\n", folder.string(), scenes, seed);
-  for (const auto& s : separations) fmt::print("  {:<11} {:.3f}\n", s.attribute, s.relative_change);
+             "||context' - context|| / ||context||, mean over {} scenes (seed {}): the [text_len x d] context row\n"
+             "by row, and the mean of the prompt's token rows (cross-attention does not see the rows' order)\n",
+             folder.string(), scenes, seed);
+  fmt::print("  {:<11} {:>8} {:>11} {:>22}\n", "attribute", "rows", "token mean", "token count changed");
+  for (const auto& s : separations) {
+    fmt::print("  {:<11} {:>8.3f} {:>11.3f} {:>21.0f}%\n", s.attribute, s.row_change, s.mean_change,
+               100.0 * s.length_changed);
+  }
   return 0;
 }
 

@@ -46,6 +46,9 @@ class ClipSource {
   virtual ClipBatch batch(uint64_t first, int64_t count);
   // Asks batch() to fill ClipBatch::object_masks; false from sources that do not know their objects.
   virtual bool enable_object_masks() { return false; }
+  // True when the prompts are the synthetic world's (engine/world grammar): what the text
+  // encoder's attribute pretraining learns to read.
+  virtual bool prompts_follow_world_grammar() const { return false; }
   std::vector<std::string> prompts(uint64_t first, int64_t count);
 };
 

@@ -3,7 +3,6 @@
 #include "core/error.h"
 #include "core/tensor_format.h"
 #include "world/prompt_grammar.h"
-#include "world/scene_sampler.h"
 #include "world/world_batch.h"
 
 #include <torch/torch.h>
@@ -46,32 +45,58 @@ torch::Tensor encode_checked(const PromptEncoder& encode, const std::vector<std:
   return context;
 }
 
+constexpr int64_t kChunk = 32;  // prompts encoded at once: a [512 x d] float64 context each
+
+struct Contexts {
+  torch::Tensor rows;         // [n, text_len * d]
+  torch::Tensor token_mean;   // [n, d], mean of the rows that are not zero (the prompt's tokens)
+  torch::Tensor token_count;  // [n]
+};
+
+Contexts summarise(const torch::Tensor& context) {
+  const auto is_token = context.abs().amax(-1) > 0.0;  // [n, text_len]
+  const auto count = is_token.sum(-1);
+  const auto mean = (context * is_token.unsqueeze(-1)).sum(1) / count.clamp_min(1).unsqueeze(-1);
+  return {context.flatten(1), mean, count};
+}
+
+double relative_change_sum(const torch::Tensor& changed, const torch::Tensor& base) {
+  return ((changed - base).norm(2, 1) / base.norm(2, 1).clamp_min(1e-30)).sum().item<double>();
+}
+
 }  // namespace
 
 std::vector<AttributeSeparation> context_separation(const PromptEncoder& encode, int64_t scenes, uint64_t seed) {
   if (scenes < 1) fail(ErrorKind::InvalidArgument, "context separation needs at least one scene, got {}", scenes);
-  std::vector<world::SceneAttributes> originals;
-  std::vector<uint64_t> seeds;
-  std::vector<std::string> prompts;
-  for (int64_t i = 0; i < scenes; ++i) {
-    seeds.push_back(world::example_seed(seed, i));
-    originals.push_back(world::sample_scene(seeds.back(), world::Split::HeldOut).attributes);
-    prompts.push_back(world::make_prompt(originals.back(), seeds.back()));
-  }
-  const auto base = encode_checked(encode, prompts);
-  const auto base_norm = base.flatten(1).norm(2, 1);
-
   std::vector<AttributeSeparation> separations;
-  for (const auto& [attribute, change] : changes()) {
-    std::vector<std::string> changed;
-    for (int64_t i = 0; i < scenes; ++i) {
-      auto scene = originals[static_cast<size_t>(i)];
-      change(scene);
-      changed.push_back(world::make_prompt(scene, seeds[static_cast<size_t>(i)]));
+  for (const auto& entry : changes()) separations.push_back({entry.first});
+  for (int64_t first = 0; first < scenes; first += kChunk) {
+    const int64_t count = std::min(kChunk, scenes - first);
+    std::vector<world::Example> examples;
+    std::vector<std::string> prompts;
+    for (int64_t i = first; i < first + count; ++i) {
+      examples.push_back(world::example(seed, i, world::Split::HeldOut));
+      prompts.push_back(examples.back().prompt);
     }
-    const auto other = encode_checked(encode, changed);
-    const auto relative = (other - base).flatten(1).norm(2, 1) / base_norm.clamp_min(1e-30);
-    separations.push_back({attribute, relative.mean().item<double>()});
+    const auto base = summarise(encode_checked(encode, prompts));
+    for (size_t c = 0; c < changes().size(); ++c) {
+      std::vector<std::string> changed_prompts;
+      for (const auto& example : examples) {
+        auto attributes = example.scene.attributes;
+        changes()[c].second(attributes);
+        changed_prompts.push_back(world::make_prompt(attributes, example.seed));
+      }
+      const auto changed = summarise(encode_checked(encode, changed_prompts));
+      auto& separation = separations[c];
+      separation.row_change += relative_change_sum(changed.rows, base.rows);
+      separation.mean_change += relative_change_sum(changed.token_mean, base.token_mean);
+      separation.length_changed += (changed.token_count != base.token_count).sum().item<double>();
+    }
+  }
+  for (auto& separation : separations) {
+    separation.row_change /= static_cast<double>(scenes);
+    separation.mean_change /= static_cast<double>(scenes);
+    separation.length_changed /= static_cast<double>(scenes);
   }
   return separations;
 }

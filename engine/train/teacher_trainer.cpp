@@ -25,6 +25,11 @@ namespace {
 
 constexpr const char* kKind = "teacher";
 constexpr uint64_t kInitSeedSalt = 0x5DEECE66Dull;  // weights and training draws use separate streams
+constexpr double kProgressSmoothing = 0.98;         // of the loss and s/it averages in the progress reports
+
+double smoothed(bool first, double average, double value) {
+  return first ? value : kProgressSmoothing * average + (1.0 - kProgressSmoothing) * value;
+}
 
 std::shared_ptr<spdlog::logger> logger() {
   static auto log = blade::log::get("train");
@@ -132,9 +137,9 @@ TeacherTrainer::TeacherTrainer(TeacherTrainOptions options, ClipSource& source, 
     fail(ErrorKind::InvalidArgument, "an object loss weight ({}) needs a clip source that knows where its objects are "
          "(the synthetic world); '{}' does not", options_.object_loss_weight, source_.name());
   }
-  if (options_.text_pretrain_iterations > 0 && source_.name() != "world") {
-    fail(ErrorKind::InvalidArgument, "text pretraining learns the synthetic world's prompt grammar; clip source '{}' "
-         "is not the world", source_.name());
+  if (options_.text_pretrain_iterations > 0 && !source_.prompts_follow_world_grammar()) {
+    fail(ErrorKind::InvalidArgument, "text pretraining learns the synthetic world's prompt grammar; the prompts of "
+         "clip source '{}' are not the world's", source_.name());
   }
   if (options_.text_pretrain_iterations > 0 && !options_.init_from.empty()) {
     fail(ErrorKind::InvalidArgument, "text pretraining ({} iterations) is for runs from random weights; the text "
@@ -290,7 +295,7 @@ void TeacherTrainer::restore(const fs::path& run_dir) {
 
 NamedTensors TeacherTrainer::parameters() const { return parameters_; }
 
-torch::Tensor TeacherTrainer::forward_loss(const ClipBatch& batch, const std::vector<std::string>& prompts,
+TeacherTrainer::LossTerms TeacherTrainer::forward_loss(const ClipBatch& batch, const std::vector<std::string>& prompts,
                                            const torch::Tensor& sigmas, const torch::Tensor& noise) {
   const auto x0 = batch.videos.to(device_);
   const auto noisy = noisy_sample(x0, noise, sigmas);
@@ -306,11 +311,13 @@ torch::Tensor TeacherTrainer::forward_loss(const ClipBatch& batch, const std::ve
     }
     weights = 1.0 + (options_.object_loss_weight - 1.0) * batch.object_masks.to(device_);
   }
-  auto loss = flow_matching_loss(velocity, x0, noise, weights);
+  LossTerms terms;
+  terms.flow = flow_matching_loss(velocity, x0, noise, weights);
+  terms.total = terms.flow;
   if (options_.motion_loss_weight > 0.0) {
-    loss = loss + options_.motion_loss_weight * temporal_difference_loss(velocity, x0, noise, weights);
+    terms.total = terms.total + options_.motion_loss_weight * temporal_difference_loss(velocity, x0, noise, weights);
   }
-  return loss;
+  return terms;
 }
 
 double TeacherTrainer::train_step() {
@@ -324,8 +331,8 @@ double TeacherTrainer::train_step() {
   const auto noise = rng_->randn(batch.videos.sizes());
 
   optimizer_->zero_grad();
-  const auto loss = forward_loss(batch, prompts, sigmas, noise);
-  loss.backward();
+  const auto terms = forward_loss(batch, prompts, sigmas, noise);
+  terms.total.backward();
   std::vector<torch::Tensor> tensors;
   tensors.reserve(parameters_.size());
   for (const auto& entry : parameters_) tensors.push_back(entry.second);
@@ -335,7 +342,8 @@ double TeacherTrainer::train_step() {
   optimizer_->step();
   ema_.update(parameters_, iteration_);
   ++iteration_;
-  return loss.item<double>();
+  last_flow_loss_ = terms.flow.item<double>();
+  return terms.total.item<double>();
 }
 
 double TeacherTrainer::evaluate_loss(const ClipBatch& batch, uint64_t seed, bool ema) {
@@ -345,7 +353,7 @@ double TeacherTrainer::evaluate_loss(const ClipBatch& batch, uint64_t seed, bool
   const auto sigmas = sample_training_sigmas(batch_size, options_.model.flow_shift, generator);
   const auto noise = torch::randn(batch.videos.sizes(), generator, torch::kFloat32).to(device_);
   EmaSwap swap(parameters_, ema_, ema);
-  return forward_loss(batch, batch.prompts, sigmas, noise).item<double>();
+  return forward_loss(batch, batch.prompts, sigmas, noise).total.item<double>();
 }
 
 void TeacherTrainer::save_checkpoint() {
@@ -393,14 +401,16 @@ void TeacherTrainer::pretrain_text(const ProgressCallback& progress, const Cance
   pretrain.seed = options_.seed;
   TrainProgress report;
   report.stage = "text pretraining";
-  report.learning_rate = pretrain.lr;
   const auto result = pretrain_text_encoder(
       *text_, pretrain,
-      [&](int64_t done, int64_t total, double loss) {
-        report.iteration = done;
-        report.total = total;
-        report.loss = loss;
-        report.loss_average = done == 1 ? loss : 0.98 * report.loss_average + 0.02 * loss;
+      [&](const TextPretrainStep& step) {
+        const bool first = step.iteration == 1;
+        report.iteration = step.iteration;
+        report.total = step.total;
+        report.loss = step.loss;
+        report.loss_average = smoothed(first, report.loss_average, step.loss);
+        report.seconds_per_iteration = smoothed(first, report.seconds_per_iteration, step.seconds);
+        report.learning_rate = step.learning_rate;
         if (progress) progress(report);
       },
       cancel);
@@ -410,13 +420,16 @@ void TeacherTrainer::pretrain_text(const ProgressCallback& progress, const Cance
 
 void TeacherTrainer::run(const ProgressCallback& progress, const CancelToken* cancel) {
   using clock = std::chrono::steady_clock;
-  if (options_.text_pretrain_iterations > 0 && text_pretrain_record_.is_null() && iteration_ == 0) {
-    pretrain_text(progress, cancel);
-  }
   RunSchedule schedule(options_.checkpoint_every, options_.checkpoint_minutes, options_.max_minutes);
+  if (options_.text_pretrain_iterations > 0 && text_pretrain_record_.is_null()) {
+    if (iteration_ > 0) {
+      fail(ErrorKind::Internal, "the run asks for text pretraining before its first iteration, but is at iteration "
+           "{} without it (train_step was called before run)", iteration_);
+    }
+    pretrain_text(progress, cancel);  // its time counts against max_minutes like the iterations'
+  }
   TrainProgress report;
   report.total = options_.iterations;
-  const double smoothing = 0.98;
   bool first = true;
   while (iteration_ < options_.iterations && !schedule.out_of_time()) {
     if (cancel && cancel->requested()) {
@@ -429,18 +442,20 @@ void TeacherTrainer::run(const ProgressCallback& progress, const CancelToken* ca
     const double seconds = std::chrono::duration<double>(clock::now() - start).count();
     report.iteration = iteration_;
     report.loss = loss;
-    report.loss_average = first ? loss : smoothing * report.loss_average + (1.0 - smoothing) * loss;
-    report.seconds_per_iteration =
-        first ? seconds : smoothing * report.seconds_per_iteration + (1.0 - smoothing) * seconds;
+    report.loss_average = smoothed(first, report.loss_average, loss);
+    report.seconds_per_iteration = smoothed(first, report.seconds_per_iteration, seconds);
     report.learning_rate = last_lr_;
     report.grad_norm = last_grad_norm_;
     first = false;
-    log_.append({{"iteration", iteration_},
-                 {"loss", loss},
-                 {"lr", last_lr_},
-                 {"grad_norm", last_grad_norm_},
-                 {"seconds", seconds},
-                 {"clips", data_cursor_}});
+    nlohmann::json entry{{"iteration", iteration_},
+                         {"loss", loss},
+                         {"lr", last_lr_},
+                         {"grad_norm", last_grad_norm_},
+                         {"seconds", seconds},
+                         {"clips", data_cursor_}};
+    // With the motion term the loss is no longer comparable with plain runs: the flow part is.
+    if (options_.motion_loss_weight > 0.0) entry["flow_loss"] = last_flow_loss_;
+    log_.append(entry);
     report.checkpointed = schedule.checkpoint_if_due(iteration_, [this] { save_checkpoint(); });
     if (progress) progress(report);
   }

@@ -51,7 +51,7 @@ class TeacherTrainer {
   // iteration: a checkpoint is written, then Cancelled is thrown.
   void run(const ProgressCallback& progress = {}, const CancelToken* cancel = nullptr);
 
-  // One optimiser step on the next batch; returns its loss.
+  // One optimiser step on the next batch; returns its loss (with the motion term when it has one).
   double train_step();
 
   // Flow-matching loss on `batch` with sigmas and noise drawn from `seed` alone (the run's
@@ -82,7 +82,11 @@ class TeacherTrainer {
   void load_initial_weights(const PixelModel& init);
   void restore(const std::filesystem::path& run_dir);
   void pretrain_text(const ProgressCallback& progress, const CancelToken* cancel);
-  torch::Tensor forward_loss(const ClipBatch& batch, const std::vector<std::string>& prompts,
+  struct LossTerms {
+    torch::Tensor total;  // what is optimised
+    torch::Tensor flow;   // the flow-matching part (total without the motion term)
+  };
+  LossTerms forward_loss(const ClipBatch& batch, const std::vector<std::string>& prompts,
                              const torch::Tensor& sigmas, const torch::Tensor& noise);
 
   TeacherTrainOptions options_;
@@ -100,6 +104,7 @@ class TeacherTrainer {
   int64_t iteration_ = 0;
   uint64_t data_cursor_ = 0;
   double last_grad_norm_ = 0.0;
+  double last_flow_loss_ = 0.0;
   double last_lr_ = 0.0;
   nlohmann::json init_record_;  // null: random initialisation
   nlohmann::json text_pretrain_record_;

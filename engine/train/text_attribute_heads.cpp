@@ -39,13 +39,15 @@ torch::Tensor TextAttributeHeadsImpl::forward(const torch::Tensor& hidden, const
 torch::Tensor text_attribute_loss(const torch::Tensor& logits, const torch::Tensor& targets) {
   check_shapes(logits, targets);
   const auto on_device = targets.to(logits.device());
+  // Which attributes the batch states, read on the CPU (no device round trip per attribute).
+  const auto stated_anywhere = (targets.to(torch::kCPU) != kNotStated).any(0);
   torch::Tensor total = torch::zeros({}, logits.options());
   int64_t stated_attributes = 0;
   int64_t first = 0;
   for (size_t a = 0; a < text_attributes().size(); ++a) {
     const int64_t classes = text_attributes()[a].classes;
     const auto column = on_device.select(1, static_cast<int64_t>(a));
-    if ((column != kNotStated).any().item<bool>()) {
+    if (stated_anywhere[static_cast<int64_t>(a)].item<bool>()) {
       total = total + torch::nn::functional::cross_entropy(
                           logits.narrow(1, first, classes), column,
                           torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kNotStated));

@@ -7,8 +7,9 @@
 namespace blade::train {
 namespace {
 
-constexpr int64_t kObjectAttributeCount = 5;
+// The layout of text_attributes(): the scene's 3, then 5 for each of two objects, in this order.
 constexpr int64_t kSceneAttributeCount = 3;
+constexpr int64_t kObjectAttributeCount = 5;
 
 int64_t count_of(const auto& values) { return static_cast<int64_t>(values.size()); }
 
@@ -33,6 +34,10 @@ const std::vector<TextAttribute>& text_attributes() {
 
 torch::Tensor text_attribute_targets(const std::vector<world::SceneAttributes>& scenes) {
   const auto attribute_count = static_cast<int64_t>(text_attributes().size());
+  if (attribute_count != kSceneAttributeCount + 2 * kObjectAttributeCount) {
+    fail(ErrorKind::Internal, "text_attributes() lists {} attributes, the targets are laid out for {}",
+         attribute_count, kSceneAttributeCount + 2 * kObjectAttributeCount);
+  }
   auto targets = torch::full({static_cast<int64_t>(scenes.size()), attribute_count}, kNotStated, torch::kLong);
   auto rows = targets.accessor<int64_t, 2>();
   for (size_t i = 0; i < scenes.size(); ++i) {

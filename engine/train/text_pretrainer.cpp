@@ -5,7 +5,6 @@
 #include "train/adamw_state.h"
 #include "train/text_attribute_heads.h"
 #include "train/text_attribute_targets.h"
-#include "world/prompt_grammar.h"
 #include "world/scene_sampler.h"
 #include "world/world_batch.h"
 
@@ -19,7 +18,7 @@ namespace {
 
 // The pretraining's prompts are a stream of their own, apart from the clips the DiT trains on.
 constexpr uint64_t kTrainStreamSalt = 0x7E47A77Bull;
-constexpr uint64_t kHeldOutStreamSalt = 0x4E1D0u;
+constexpr uint64_t kHeldOutStreamSalt = 0x4E1D0ull;
 constexpr int64_t kEvaluationBatch = 128;
 
 std::shared_ptr<spdlog::logger> logger() {
@@ -39,9 +38,9 @@ PromptBatch prompt_batch(uint64_t stream_seed, int64_t first, int64_t count, wor
   PromptBatch batch;
   std::vector<world::SceneAttributes> scenes;
   for (int64_t i = first; i < first + count; ++i) {
-    const uint64_t seed = world::example_seed(stream_seed, i);
-    scenes.push_back(world::sample_scene(seed, split, settings).attributes);
-    batch.prompts.push_back(world::make_prompt(scenes.back(), seed));
+    auto drawn = world::example(stream_seed, i, split, settings);
+    scenes.push_back(std::move(drawn.scene.attributes));
+    batch.prompts.push_back(std::move(drawn.prompt));
   }
   batch.targets = text_attribute_targets(scenes);
   return batch;
@@ -53,6 +52,27 @@ torch::Tensor attribute_logits(TrainableTextEncoder& text, TextAttributeHeads& h
   const auto hidden = umt5_forward_with_grad(*text.encoder(), tokens.ids, tokens.mask);
   return heads->forward(hidden, tokens.mask);
 }
+
+// The encoder's parameters need gradients while it pretrains; afterwards (or on a cancel) each
+// gets back the setting it came with.
+class RequireGradients {
+ public:
+  explicit RequireGradients(const NamedTensors& parameters) : parameters_(parameters) {
+    for (const auto& entry : parameters_) {
+      required_.push_back(entry.second.requires_grad());
+      entry.second.set_requires_grad(true);
+    }
+  }
+  ~RequireGradients() {
+    for (size_t i = 0; i < parameters_.size(); ++i) parameters_[i].second.set_requires_grad(required_[i]);
+  }
+  RequireGradients(const RequireGradients&) = delete;
+  RequireGradients& operator=(const RequireGradients&) = delete;
+
+ private:
+  NamedTensors parameters_;
+  std::vector<bool> required_;
+};
 
 std::vector<double> held_out_accuracy(TrainableTextEncoder& text, TextAttributeHeads& heads,
                                       const TextPretrainOptions& options) {
@@ -106,35 +126,35 @@ TextPretrainResult pretrain_text_encoder(TrainableTextEncoder& text, const TextP
   }
   heads->to(device);
 
-  NamedTensors parameters = named_parameters_of(encoder, "text.");
+  const NamedTensors encoder_parameters = named_parameters_of(encoder, "text.");
+  RequireGradients gradients(encoder_parameters);
+  NamedTensors parameters = encoder_parameters;
   for (auto& entry : named_parameters_of(*heads, "heads.")) parameters.push_back(std::move(entry));
-  std::vector<bool> required;
-  for (auto& [name, p] : parameters) {
-    required.push_back(p.requires_grad());
-    p.set_requires_grad(true);
-  }
   auto optimizer = make_adamw(parameters, {.lr = options.lr, .beta1 = 0.9, .beta2 = 0.99, .eps = 1e-8,
                                            .weight_decay = 0.01});
 
   TextPretrainResult result;
   const uint64_t stream = options.seed ^ kTrainStreamSalt;
   for (int64_t iteration = 0; iteration < options.iterations; ++iteration) {
-    throw_if_cancelled(cancel, fmt::format("at text pretraining iteration {}", iteration));
+    throw_if_cancelled(cancel, fmt::format("at text pretraining iteration {} (before the run's first checkpoint: "
+                                           "start the run again, without --resume)", iteration));
+    const auto step_start = std::chrono::steady_clock::now();
     const auto batch = prompt_batch(stream, iteration * options.batch, options.batch, world::Split::Train,
                                     options.two_object_probability);
     const double warm = options.warmup == 0 ? 1.0 : std::min(1.0, static_cast<double>(iteration + 1) /
                                                                       static_cast<double>(options.warmup));
-    set_learning_rate(*optimizer, options.lr * warm);
+    const double lr = options.lr * warm;
+    set_learning_rate(*optimizer, lr);
     optimizer->zero_grad();
     const auto loss = text_attribute_loss(attribute_logits(text, heads, batch.prompts), batch.targets);
     loss.backward();
     optimizer->step();
     result.final_loss = loss.item<double>();
     result.iterations = iteration + 1;
-    if (progress) progress(result.iterations, options.iterations, result.final_loss);
-  }
-  for (size_t i = 0; i < parameters.size(); ++i) {
-    if (parameters[i].first.rfind("text.", 0) == 0) parameters[i].second.set_requires_grad(required[i]);
+    if (progress) {
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start).count();
+      progress({result.iterations, options.iterations, result.final_loss, lr, seconds});
+    }
   }
   result.held_out_accuracy = held_out_accuracy(text, heads, options);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

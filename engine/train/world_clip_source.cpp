@@ -1,7 +1,6 @@
 #include "train/world_clip_source.h"
 
 #include "core/error.h"
-#include "world/prompt_grammar.h"
 #include "world/renderer.h"
 #include "world/scene_sampler.h"
 #include "world/world_batch.h"
@@ -27,18 +26,16 @@ WorldClipSource::WorldClipSource(ClipShape shape, uint64_t seed, torch::Device r
 }
 
 TrainingClip WorldClipSource::clip(uint64_t index) {
-  const uint64_t scene_seed = world::example_seed(seed_, static_cast<int64_t>(index));
-  const auto scene =
-      world::sample_scene(scene_seed, world::Split::Train, sampler_settings(shape_, two_object_probability_));
-  auto video = world::render_scene(scene, {shape_.frames, shape_.height, shape_.width}, {});
-  return {video.to(torch::kFloat32), world::make_prompt(scene.attributes, scene_seed)};
+  auto drawn = world::example(seed_, static_cast<int64_t>(index), world::Split::Train,
+                              sampler_settings(shape_, two_object_probability_));
+  auto video = world::render_scene(drawn.scene, {shape_.frames, shape_.height, shape_.width}, {});
+  return {video.to(torch::kFloat32), std::move(drawn.prompt)};
 }
 
 std::string WorldClipSource::prompt(uint64_t index) {
-  const uint64_t scene_seed = world::example_seed(seed_, static_cast<int64_t>(index));
-  const auto scene =
-      world::sample_scene(scene_seed, world::Split::Train, sampler_settings(shape_, two_object_probability_));
-  return world::make_prompt(scene.attributes, scene_seed);
+  return world::example(seed_, static_cast<int64_t>(index), world::Split::Train,
+                        sampler_settings(shape_, two_object_probability_))
+      .prompt;
 }
 
 ClipBatch WorldClipSource::batch(uint64_t first, int64_t count) {
@@ -47,9 +44,9 @@ ClipBatch WorldClipSource::batch(uint64_t first, int64_t count) {
   std::vector<world::Scene> scenes;
   ClipBatch out;
   for (int64_t i = 0; i < count; ++i) {
-    const uint64_t scene_seed = world::example_seed(seed_, static_cast<int64_t>(first) + i);
-    scenes.push_back(world::sample_scene(scene_seed, world::Split::Train, settings));
-    out.prompts.push_back(world::make_prompt(scenes.back().attributes, scene_seed));
+    auto drawn = world::example(seed_, static_cast<int64_t>(first) + i, world::Split::Train, settings);
+    scenes.push_back(std::move(drawn.scene));
+    out.prompts.push_back(std::move(drawn.prompt));
   }
   world::RenderOptions options;
   options.device = render_device_;

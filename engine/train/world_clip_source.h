@@ -18,6 +18,7 @@ class WorldClipSource final : public ClipSource {
   std::string prompt(uint64_t index) override;
   ClipBatch batch(uint64_t first, int64_t count) override;
   // The masks come from a second rendering of each batch without its objects.
+  bool prompts_follow_world_grammar() const override { return true; }
   bool enable_object_masks() override {
     object_masks_ = true;
     return true;

@@ -29,6 +29,15 @@ struct WorldBatch {
 
 uint64_t example_seed(uint64_t batch_seed, int64_t index);
 
+// Example `index` of the stream `batch_seed` without its rendering: the scene seed, the scene and
+// its prompt (what make_batch draws for it).
+struct Example {
+  uint64_t seed = 0;
+  Scene scene;
+  std::string prompt;
+};
+Example example(uint64_t batch_seed, int64_t index, Split split, const SamplerSettings& settings = {});
+
 WorldBatch make_batch(const BatchRequest& request);
 
 }  // namespace blade::world

@@ -210,12 +210,34 @@ class TestCli : public QObject {
 
   // blade text-separation on the bundled teacher: one relative change per attribute, all positive
   // (each change rewrites the prompt); bad options and a folder that is not a model are one line.
+  // The training options of the text side fail before anything is written, with one clear line.
+  void train_text_options_are_checked() {
+    QTemporaryDir dir;
+    const QString run = dir.filePath("run");
+    auto negative = run_blade({"train", "--out", run, "--text-pretrain", "-1", "--iterations", "1"});
+    QCOMPARE(negative.exit_code, 2);
+    QVERIFY2(negative.err.contains("text pretraining") && negative.err.count('\n') == 1, qPrintable(negative.err));
+    auto with_init = run_blade({"train", "--out", run, "--text-pretrain", "5", "--init", dir.filePath("teacher")});
+    QCOMPARE(with_init.exit_code, 2);
+    QVERIFY2(with_init.err.contains("random weights") && with_init.err.count('\n') == 1, qPrintable(with_init.err));
+    auto motion = run_blade({"train", "--out", run, "--motion-loss-weight", "-2"});
+    QCOMPARE(motion.exit_code, 2);
+    QVERIFY2(motion.err.contains("motion loss weight") && motion.err.count('\n') == 1, qPrintable(motion.err));
+    QVERIFY(!QFileInfo::exists(run));
+  }
+
   void text_separation_reports_every_attribute() {
     auto r = run_blade({"text-separation", "--scenes", "8", "--json"});
     QVERIFY2(r.exit_code == 0, qPrintable(r.err));
-    const auto changes = QJsonDocument::fromJson(r.out.toUtf8()).object()["relative_change"].toObject();
-    QCOMPARE(changes.keys(), (QStringList{"background", "colour", "motion", "shape", "size", "speed", "tone"}));
-    for (const auto& key : changes.keys()) QVERIFY2(changes[key].toDouble() > 0.0, qPrintable(key));
+    const auto report = QJsonDocument::fromJson(r.out.toUtf8()).object();
+    for (const QString measure : {"row_change", "mean_change"}) {
+      const auto changes = report[measure].toObject();
+      QCOMPARE(changes.keys(), (QStringList{"background", "colour", "motion", "shape", "size", "speed", "tone"}));
+      for (const auto& key : changes.keys()) QVERIFY2(changes[key].toDouble() > 0.0, qPrintable(measure + " " + key));
+    }
+    for (const auto& share : report["length_changed"].toObject()) {
+      QVERIFY(share.toDouble() >= 0.0 && share.toDouble() <= 1.0);
+    }
 
     auto zero = run_blade({"text-separation", "--scenes", "0"});
     QCOMPARE(zero.exit_code, 2);

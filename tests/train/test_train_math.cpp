@@ -76,7 +76,9 @@ class TestTrainMath : public QObject {
   // sum over pairs of frames of w_pair (e(f+1) - e(f))^2 / sum w_pair, w_pair the larger weight of the
   // two frames, against a float64 loop; an error the same in every frame costs nothing.
   void temporal_difference_loss_matches_its_float64_reference() {
-    torch::manual_seed(static_cast<uint64_t>(std::random_device{}()));
+    const auto seed = static_cast<uint64_t>(std::random_device{}());
+    qInfo("seed %llu", static_cast<unsigned long long>(seed));
+    torch::manual_seed(seed);
     const auto predicted = torch::randn({2, 3, 4, 6, 5}, torch::kFloat32);
     const auto x0 = torch::randn({2, 3, 4, 6, 5}, torch::kFloat32);
     const auto noise = torch::randn({2, 3, 4, 6, 5}, torch::kFloat32);
@@ -86,7 +88,8 @@ class TestTrainMath : public QObject {
     int64_t count = 0;
     for (int64_t f = 0; f + 1 < 4; ++f) {
       const auto change = (error.select(2, f + 1) - error.select(2, f)).square();  // [2, 3, 6, 5]
-      const auto w = torch::maximum(weights.select(2, f + 1), weights.select(2, f)).to(torch::kFloat64).expand_as(change);
+      const auto w =
+          torch::maximum(weights.select(2, f + 1), weights.select(2, f)).to(torch::kFloat64).expand_as(change);
       plain_sum += change.sum().item<double>();
       weighted_sum += (w * change).sum().item<double>();
       weight_sum += w.sum().item<double>();
