@@ -80,7 +80,8 @@ usage:
                             between the parts of a resumed run, e.g. 32x32 first, then 64x64)
       --text-pretrain N     before training, pretrain the text encoder N iterations (64 prompts
                             each) on the world's prompts, to state every attribute in its tokens
-                            (default 0: trained only with the transformer); not with --init
+                            (default 0: trained only with the transformer; its time counts in
+                            --minutes); not with --init
       --device cpu|cuda     (default cpu; cuda trains under bf16 autocast)
       --resume              continue the run in DIR from its checkpoint
       --init MODEL_DIR      start a new run from an exported teacher folder (e.g. the bundled

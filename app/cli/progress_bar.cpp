@@ -13,8 +13,8 @@ void ProgressBar::update(const std::string& label, int done, int total, const st
   if (!enabled_ || total <= 0) return;
   constexpr int kWidth = 30;
   const int filled = done * kWidth / total;
-  fmt::print(stderr, "\r{:<16} [{}{}] {}/{} {}\033[K", label, std::string(filled, '#'), std::string(kWidth - filled, '.'),
-             done, total, detail);
+  fmt::print(stderr, "\r{:<16} [{}{}] {}/{} {}\033[K", label, std::string(filled, '#'),
+             std::string(kWidth - filled, '.'), done, total, detail);
   std::fflush(stderr);
   drawn_ = true;
 }

@@ -295,8 +295,9 @@ void TeacherTrainer::restore(const fs::path& run_dir) {
 
 NamedTensors TeacherTrainer::parameters() const { return parameters_; }
 
-TeacherTrainer::LossTerms TeacherTrainer::forward_loss(const ClipBatch& batch, const std::vector<std::string>& prompts,
-                                           const torch::Tensor& sigmas, const torch::Tensor& noise) {
+TeacherTrainer::LossTerms TeacherTrainer::forward_loss(const ClipBatch& batch,
+                                                      const std::vector<std::string>& prompts,
+                                                      const torch::Tensor& sigmas, const torch::Tensor& noise) {
   const auto x0 = batch.videos.to(device_);
   const auto noisy = noisy_sample(x0, noise, sigmas);
   const auto timesteps = timesteps_from_sigmas(sigmas).to(device_);
