@@ -220,9 +220,10 @@ class TestTrainTextPretrain : public QObject {
 
     train::TeacherTrainer straight(options, world, false);
     std::vector<std::string> stages;
-    straight.run([&](const train::TrainProgress& p) {
+    const auto record_stages = [&stages](const train::TrainProgress& p) {
       if (stages.empty() || stages.back() != p.stage) stages.push_back(p.stage);
-    });
+    };
+    straight.run(record_stages);
     QCOMPARE(stages, (std::vector<std::string>{"text pretraining", "training"}));
     QCOMPARE(straight.text_pretrain_record()["iterations"].get<int64_t>(), int64_t{6});
     QCOMPARE(model_index(options.out_dir / "model")["blade"]["text_pretraining"]["iterations"].get<int64_t>(),
@@ -241,9 +242,7 @@ class TestTrainTextPretrain : public QObject {
     part.iterations = 4;
     train::TeacherTrainer resumed(part, world, true);
     stages.clear();
-    resumed.run([&](const train::TrainProgress& p) {
-      if (stages.empty() || stages.back() != p.stage) stages.push_back(p.stage);
-    });
+    resumed.run(record_stages);
     QCOMPARE(stages, (std::vector<std::string>{"training"}));
     const auto a = straight.parameters();
     const auto b = resumed.parameters();
