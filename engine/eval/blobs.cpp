@@ -1,19 +1,15 @@
 #include "eval/blobs.h"
 
 #include "eval/connected_components.h"
+#include "eval/median.h"
 
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <utility>
 
 namespace blade::eval {
 namespace {
-
-double median_of(std::vector<double>& values) {
-  const auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
-  std::nth_element(values.begin(), middle, values.end());
-  return *middle;
-}
 
 // [F, H, W]: each pixel's RGB distance to the background at its place, and where tone_segment
 // [3, 2] is given the smaller of that and its distance to the segment between those two colours.
@@ -76,7 +72,7 @@ std::vector<Blob> find_blobs(const torch::Tensor& frames, const torch::Tensor& b
       Blob blob;
       blob.frame = f;
       blob.touches_border = component.touches_border;
-      for (int k = 0; k < 3; ++k) blob.colour[k] = median_of(channel[k]);
+      for (int k = 0; k < 3; ++k) blob.colour[k] = median(std::move(channel[k])).value_or(0.0);
       const world::PaletteMatch match = world::nearest_colour(blob.colour);
       blob.palette = match.colour;
       blob.palette_distance = match.distance;

@@ -1,5 +1,7 @@
 #include "eval/temporal_consistency.h"
 
+#include "eval/median.h"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -22,13 +24,6 @@ double norm(const State& a, const State& b, const State& c = {0, 0, 0}) {
   return std::hypot(a[0] - b[0] - c[0], a[1] - b[1] - c[1], a[2] - b[2] - c[2]);
 }
 
-double median(std::vector<double> values) {
-  if (values.empty()) return 0.0;
-  const auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
-  std::nth_element(values.begin(), middle, values.end());
-  return *middle;
-}
-
 double continuity_of(const Track& track, int64_t frames, double unit) {
   std::vector<double> steps, bends;
   for (size_t i = 1; i < track.blobs.size(); ++i) {
@@ -45,12 +40,12 @@ double continuity_of(const Track& track, int64_t frames, double unit) {
   }
   double jump_fraction = 0.0, smoothness = 1.0;
   if (!steps.empty()) {
-    const double typical = median(steps);
+    const double typical = median(steps).value_or(0.0);
     const double limit = std::max(kJumpFactor * typical, kMinJump);
     jump_fraction = static_cast<double>(std::count_if(steps.begin(), steps.end(), [&](double s) { return s > limit; })) /
                     static_cast<double>(steps.size());
     if (!bends.empty()) {
-      const double ratio = median(bends) / std::max(typical, kStepFloor);
+      const double ratio = median(bends).value_or(0.0) / std::max(typical, kStepFloor);
       smoothness = std::clamp((kRandomBend - ratio) / (kRandomBend - kSmoothBend), 0.0, 1.0);
     }
   }

@@ -5,7 +5,7 @@
 #include "eval/model_eval/clip_scores.h"
 #include "eval/model_eval/eval_report_json.h"
 #include "eval/model_eval/held_out_prompts.h"
-#include "eval/model_eval/median.h"
+#include "eval/median.h"
 #include "eval/model_eval/model_evaluation.h"
 #include "expect_error.h"
 #include "tiny_model_folders.h"

@@ -6,7 +6,7 @@
 #include "eval/fidelity_metrics.h"
 #include "eval/model_eval/clip_scores.h"
 #include "eval/model_eval/held_out_prompts.h"
-#include "eval/model_eval/median.h"
+#include "eval/median.h"
 #include "eval/model_eval/sparsity_meter.h"
 #include "pipeline/pipeline.h"
 

@@ -1,7 +1,7 @@
 #pragma once
 // The median of a list of numbers (the mean of the middle two for an even count); none when empty.
-// For row figures that single clips must not sway (a fragmented blob can make one clip's growth
-// look many times what was asked).
+// The judge's one median: blob colours, typical track steps, and row figures that single clips
+// must not sway (a fragmented blob can make one clip's growth look many times what was asked).
 
 #include <algorithm>
 #include <optional>
