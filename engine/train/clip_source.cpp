@@ -7,8 +7,12 @@
 
 namespace blade::train {
 
-ClipBatch ClipSource::batch(uint64_t first, int64_t count) {
+ClipBatch ClipSource::batch(uint64_t first, int64_t count, BatchContents contents) {
   if (count < 1) fail(ErrorKind::InvalidArgument, "a clip batch needs at least one clip, got {}", count);
+  if (contents == BatchContents::ClipsAndObjectMasks) {
+    fail(ErrorKind::InvalidArgument, "clip source '{}' does not know where its objects are, so it has no object masks",
+         name());
+  }
   const ClipShape expected = shape();
   ClipBatch out;
   std::vector<torch::Tensor> videos;

@@ -26,9 +26,11 @@ struct ClipBatch {
   torch::Tensor videos;              // [B, 3, frames, height, width] float32 in [-1, 1]
   std::vector<std::string> prompts;  // B prompts
   // [B, 1, frames, height, width] float32, 1 where an object is drawn and 0 on the background;
-  // only from sources whose object masks were enabled, else undefined.
+  // only when asked for (BatchContents::ClipsAndObjectMasks), else undefined.
   torch::Tensor object_masks;
 };
+
+enum class BatchContents { Clips, ClipsAndObjectMasks };
 
 class ClipSource {
  public:
@@ -42,10 +44,11 @@ class ClipSource {
 
   // Clips first .. first + count - 1 stacked (any device; the default stacks clip() on the CPU and
   // throws Internal when a clip has the wrong shape or range). Sources that render in batches
-  // override it; they must give the same clips and prompts as clip().
-  virtual ClipBatch batch(uint64_t first, int64_t count);
-  // Asks batch() to fill ClipBatch::object_masks; false from sources that do not know their objects.
-  virtual bool enable_object_masks() { return false; }
+  // override it; they must give the same clips and prompts as clip(). Object masks only from
+  // sources that know_object_masks() (the default throws InvalidArgument when asked).
+  virtual ClipBatch batch(uint64_t first, int64_t count, BatchContents contents);
+  ClipBatch batch(uint64_t first, int64_t count) { return batch(first, count, BatchContents::Clips); }
+  virtual bool knows_object_masks() const { return false; }
   // True when the prompts are the synthetic world's (engine/world grammar): what the text
   // encoder's attribute pretraining learns to read.
   virtual bool prompts_follow_world_grammar() const { return false; }

@@ -133,7 +133,7 @@ TeacherTrainer::TeacherTrainer(TeacherTrainOptions options, ClipSource& source, 
   }
   if (resume) apply_run_settings(read_checkpoint_info(options_.out_dir, kKind).at("run"), options_);
   options_.validate();
-  if (options_.object_loss_weight > kUniformLossWeight && !source_.enable_object_masks()) {
+  if (options_.object_loss_weight > kUniformLossWeight && !source_.knows_object_masks()) {
     fail(ErrorKind::InvalidArgument, "an object loss weight ({}) needs a clip source that knows where its objects are "
          "(the synthetic world); '{}' does not", options_.object_loss_weight, source_.name());
   }
@@ -322,7 +322,9 @@ TeacherTrainer::LossTerms TeacherTrainer::forward_loss(const ClipBatch& batch,
 }
 
 double TeacherTrainer::train_step() {
-  const ClipBatch batch = source_.batch(data_cursor_, options_.batch);
+  const auto contents = options_.object_loss_weight > kUniformLossWeight ? BatchContents::ClipsAndObjectMasks
+                                                                         : BatchContents::Clips;
+  const ClipBatch batch = source_.batch(data_cursor_, options_.batch, contents);
   data_cursor_ += static_cast<uint64_t>(options_.batch);
   std::vector<std::string> prompts = batch.prompts;
   for (auto& prompt : prompts) {

@@ -38,7 +38,7 @@ std::string WorldClipSource::prompt(uint64_t index) {
       .prompt;
 }
 
-ClipBatch WorldClipSource::batch(uint64_t first, int64_t count) {
+ClipBatch WorldClipSource::batch(uint64_t first, int64_t count, BatchContents contents) {
   if (count < 1) fail(ErrorKind::InvalidArgument, "a clip batch needs at least one clip, got {}", count);
   const auto settings = sampler_settings(shape_, two_object_probability_);
   std::vector<world::Scene> scenes;
@@ -52,7 +52,7 @@ ClipBatch WorldClipSource::batch(uint64_t first, int64_t count) {
   options.device = render_device_;
   const world::ClipFormat format{shape_.frames, shape_.height, shape_.width};
   out.videos = world::render_scenes(scenes, format, options);
-  if (object_masks_) {
+  if (contents == BatchContents::ClipsAndObjectMasks) {
     std::vector<world::TrackScene> backgrounds;
     for (const auto& scene : scenes) backgrounds.push_back({scene.attributes.background, {}});
     const auto empty = world::render_tracks(backgrounds, format, options);

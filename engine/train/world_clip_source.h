@@ -16,20 +16,17 @@ class WorldClipSource final : public ClipSource {
   ClipShape shape() const override { return shape_; }
   TrainingClip clip(uint64_t index) override;
   std::string prompt(uint64_t index) override;
-  ClipBatch batch(uint64_t first, int64_t count) override;
-  // The masks come from a second rendering of each batch without its objects.
+  using ClipSource::batch;
+  // The object masks come from a second rendering of each batch without its objects.
+  ClipBatch batch(uint64_t first, int64_t count, BatchContents contents) override;
+  bool knows_object_masks() const override { return true; }
   bool prompts_follow_world_grammar() const override { return true; }
-  bool enable_object_masks() override {
-    object_masks_ = true;
-    return true;
-  }
 
  private:
   ClipShape shape_;
   uint64_t seed_ = 0;
   torch::Device render_device_{torch::kCPU};
   double two_object_probability_ = 0.4;
-  bool object_masks_ = false;
 };
 
 }  // namespace blade::train

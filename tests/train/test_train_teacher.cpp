@@ -119,6 +119,8 @@ class TestTrainTeacher : public QObject {
     options.object_loss_weight = 4.0;
     test::MovingSquaresSource squares(options.model.clip, 1);
     QVERIFY(test::throws_error([&] { train::TeacherTrainer(options, squares, false); }, ErrorKind::InvalidArgument));
+    QVERIFY(test::throws_error([&] { squares.batch(0, 1, train::BatchContents::ClipsAndObjectMasks); },
+                               ErrorKind::InvalidArgument));
     QVERIFY(!std::filesystem::exists(options.out_dir));
 
     options.out_dir = dir.filePath(QStringLiteral("world")).toStdString();
@@ -136,7 +138,8 @@ class TestTrainTeacher : public QObject {
     std::ifstream index(std::filesystem::path(options.out_dir) / "model" / "model_index.json");
     QVERIFY2(index.is_open(), options.out_dir.string().c_str());
     QCOMPARE(nlohmann::json::parse(index)["blade"]["object_loss_weight"].get<double>(), 4.0);
-    auto unmasked = world.batch(100, 2);
+    QVERIFY(!world.batch(100, 2).object_masks.defined());
+    auto unmasked = world.batch(100, 2, train::BatchContents::ClipsAndObjectMasks);
     QVERIFY(trainer.evaluate_loss(unmasked, 1, false) > 0.0);
     unmasked.object_masks = torch::Tensor();
     QVERIFY(test::throws_error([&] { trainer.evaluate_loss(unmasked, 1, false); }, ErrorKind::InvalidArgument));

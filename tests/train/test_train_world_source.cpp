@@ -41,9 +41,9 @@ class TestTrainWorldSource : public QObject {
     train::WorldClipSource plain({format.frames, format.height, format.width}, 5);
     QVERIFY(!plain.batch(0, 2).object_masks.defined());
     train::WorldClipSource masked({format.frames, format.height, format.width}, 5);
-    QVERIFY(masked.enable_object_masks());
+    QVERIFY(masked.knows_object_masks());
     const int64_t count = 16;
-    const auto batch = masked.batch(0, count);
+    const auto batch = masked.batch(0, count, train::BatchContents::ClipsAndObjectMasks);
     QVERIFY(torch::equal(batch.videos, plain.batch(0, count).videos));
     const auto& masks = batch.object_masks;
     QCOMPARE(masks.sizes(), (torch::IntArrayRef{count, 1, 9, 32, 48}));
