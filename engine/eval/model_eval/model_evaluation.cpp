@@ -6,7 +6,7 @@
 #include "eval/fidelity_metrics.h"
 #include "eval/model_eval/clip_scores.h"
 #include "eval/model_eval/held_out_prompts.h"
-#include "eval/median.h"
+#include "eval/model_eval/row_tally.h"
 #include "eval/model_eval/sparsity_meter.h"
 #include "pipeline/pipeline.h"
 
@@ -92,52 +92,6 @@ std::shared_ptr<pipeline::WanModel> load_model(ModelSlot slot, const fs::path& f
          e.what());
   }
 }
-
-struct RowTally {
-  int clips = 0;
-  AttributeScores sum;
-  double temporal = 0.0, sharpness = 0.0, psnr = 0.0, ssim = 0.0, seconds = 0.0;
-  int fidelity_clips = 0;
-  std::vector<double> travels;
-  int objects = 0;
-  std::map<std::string, int> motions;
-
-  void add(const ClipScores& scores, double clip_seconds) {
-    for (const auto& object : scores.judgement.objects) {
-      ++objects;
-      ++motions[object.motion ? world::to_string(*object.motion) : std::string("none")];
-    }
-    const auto& a = scores.attributes;
-    sum.colour += a.colour, sum.shape += a.shape, sum.size += a.size, sum.motion += a.motion;
-    sum.speed += a.speed, sum.background += a.background, sum.count += a.count, sum.overall += a.overall;
-    temporal += scores.temporal;
-    sharpness += scores.sharpness;
-    if (scores.judgement.travel) travels.push_back(*scores.judgement.travel);
-    seconds += clip_seconds;
-    ++clips;
-  }
-  void add_fidelity(double clip_psnr, double clip_ssim) {
-    psnr += clip_psnr;
-    ssim += clip_ssim;
-    ++fidelity_clips;
-  }
-  void finish(EvalRow& row) const {
-    const double n = clips;
-    row.clips = clips;
-    row.accuracy = {sum.colour / n, sum.shape / n, sum.size / n,  sum.motion / n,
-                    sum.speed / n,  sum.background / n, sum.count / n, sum.overall / n};
-    row.temporal = temporal / n;
-    row.sharpness = sharpness / n;
-    row.travel = median(travels);
-    row.seconds_per_clip = seconds / n;
-    row.objects_found = objects;
-    row.motions_found = motions;
-    if (fidelity_clips == clips) {
-      row.psnr_db = psnr / n;
-      row.ssim = ssim / n;
-    }
-  }
-};
 
 EvalRow run_row(pipeline::Pipeline& pipe, const EvalRowSpec& spec, const fs::path& folder, RunState& state) {
   static auto log = blade::log::get("eval");
