@@ -6,6 +6,7 @@
 #include "eval/shape_classifier.h"
 #include "eval/tracking.h"
 #include "world/backgrounds.h"
+#include "world/motion.h"
 #include "world/prompt_parser.h"
 #include "world/renderer.h"
 
@@ -17,6 +18,17 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 constexpr size_t kMaxCandidateTracks = 4;
+
+// How far a tracked blob may be from its track's last blob, in pixels per frame between them:
+// twice the fastest any world motion moves at its steepest (a fast bounce), plus a large object's
+// radius for a blob that splits or merges with a neighbour. A stray blob of the same colour across
+// the frame starts its own track instead of making the object jump there.
+double max_track_step(int64_t frames, int64_t height, int64_t width) {
+  using namespace world::motion_constants;
+  const double fastest = std::max({kFastDistance, kOrbitRadius * kFastSweep, kBounceHeight * kSlowSweep * kFastHops});
+  const double per_frame = 2.0 * fastest / static_cast<double>(std::max<int64_t>(frames - 1, 1)) + kLargeRadius;
+  return per_frame * static_cast<double>(std::min(height, width));
+}
 
 RecoveredObject describe_track(const Track& track, int64_t frames, int64_t height, int64_t width) {
   const double unit = static_cast<double>(std::min(height, width));
@@ -157,7 +169,8 @@ Judgement judge_clip(const torch::Tensor& video, const world::SceneAttributes& e
       (world::pattern_tone_range(background.background.tone).to(frames.device()) + background.cast.view({3, 1}))
           .clamp(0, 1);
   const std::vector<Track> tracks = link_blobs(
-      find_blobs(frames, background.image, settings.segmentation, tone_segment), F, settings.min_track_presence);
+      find_blobs(frames, background.image, settings.segmentation, tone_segment), F, settings.min_track_presence,
+      max_track_step(F, H, W));
   for (const auto& track : tracks) judgement.objects.push_back(describe_track(track, F, H, W));
 
   const auto matches = best_assignment(expected.objects, judgement.objects);

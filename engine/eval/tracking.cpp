@@ -12,7 +12,8 @@ double Track::mean_area() const {
   return blobs.empty() ? 0.0 : sum / static_cast<double>(blobs.size());
 }
 
-std::vector<Track> link_blobs(const std::vector<Blob>& blobs, int64_t frames, double min_presence) {
+std::vector<Track> link_blobs(const std::vector<Blob>& blobs, int64_t frames, double min_presence,
+                              double max_step) {
   std::vector<Track> tracks;
   for (int64_t f = 0; f < frames; ++f) {
     std::vector<const Blob*> current;
@@ -28,6 +29,7 @@ std::vector<Track> link_blobs(const std::vector<Blob>& blobs, int64_t frames, do
         if (extended[t] || tracks[t].colour != blob->palette) continue;
         const Blob& last = tracks[t].blobs.back();
         const double distance = std::hypot(last.x - blob->x, last.y - blob->y);
+        if (distance > max_step * static_cast<double>(f - last.frame)) continue;
         if (distance < nearest_distance) {
           nearest_distance = distance;
           nearest = t;

@@ -1,10 +1,12 @@
 #pragma once
 // Links blobs across frames into object tracks: a blob continues the nearest track of the same
-// palette colour that has no blob in its frame yet (objects of one scene have distinct colours),
-// otherwise it starts a new track.
+// palette colour that has no blob in its frame yet (objects of one scene have distinct colours) and
+// whose last blob is at most max_step pixels per frame between them away; otherwise it starts a
+// new track (so a track does not jump to a stray blob across the frame).
 
 #include "eval/blobs.h"
 
+#include <limits>
 #include <vector>
 
 namespace blade::eval {
@@ -18,6 +20,7 @@ struct Track {
 };
 
 // Tracks seen in at least `min_presence` of the frames, most present (then largest) first.
-std::vector<Track> link_blobs(const std::vector<Blob>& blobs, int64_t frames, double min_presence = 0.5);
+std::vector<Track> link_blobs(const std::vector<Blob>& blobs, int64_t frames, double min_presence = 0.5,
+                              double max_step = std::numeric_limits<double>::infinity());
 
 }  // namespace blade::eval

@@ -1,5 +1,6 @@
 #include "eval/connected_components.h"
 #include "eval/motion_classifier.h"
+#include "eval/tracking.h"
 #include "world/motion.h"
 #include "world/palette.h"
 
@@ -83,6 +84,33 @@ class TestEvalParts : public QObject {
     }
     QVERIFY(!eval::classify_motion(still).motion.has_value());
     QVERIFY(!eval::classify_motion(sway).motion.has_value());
+  }
+
+  // A red object moving right 2 pixels a frame, missing in frame 5 where a stray red blob sits
+  // across the frame: without a step bound the track jumps there and back; with one the stray
+  // starts its own track (seen once, dropped) and the object's track skips frame 5.
+  void tracks_do_not_jump_past_the_step_bound() {
+    std::vector<eval::Blob> blobs;
+    const int64_t frames = 9;
+    for (int64_t f = 0; f < frames; ++f) {
+      eval::Blob blob;
+      blob.frame = f;
+      blob.palette = world::Colour::Red;
+      blob.area = 50.0;
+      blob.x = f == 5 ? 60.0 : 10.0 + 2.0 * static_cast<double>(f);
+      blob.y = f == 5 ? 60.0 : 20.0;
+      blobs.push_back(blob);
+    }
+    const auto unbounded = eval::link_blobs(blobs, frames, 0.5);
+    QCOMPARE(unbounded.size(), size_t{1});
+    QCOMPARE(unbounded[0].blobs.size(), size_t{9});
+    QCOMPARE(unbounded[0].blobs[5].x, 60.0);
+
+    const auto bounded = eval::link_blobs(blobs, frames, 0.5, 8.0);
+    QCOMPARE(bounded.size(), size_t{1});
+    QCOMPARE(bounded[0].blobs.size(), size_t{8});
+    for (const auto& blob : bounded[0].blobs) QVERIFY(blob.x < 30.0);
+    QCOMPARE(bounded[0].blobs[5].frame, int64_t{6});  // frame 6 continues from frame 4 (two frames, 4 px)
   }
 };
 
