@@ -45,7 +45,7 @@ class ClipSource {
   // Clips first .. first + count - 1 stacked (any device; the default stacks clip() on the CPU and
   // throws Internal when a clip has the wrong shape or range). Sources that render in batches
   // override it; they must give the same clips and prompts as clip(). Object masks only from
-  // sources that know_object_masks() (the default throws InvalidArgument when asked).
+  // sources that knows_object_masks() (the default throws InvalidArgument when asked).
   virtual ClipBatch batch(uint64_t first, int64_t count, BatchContents contents);
   ClipBatch batch(uint64_t first, int64_t count) { return batch(first, count, BatchContents::Clips); }
   virtual bool knows_object_masks() const { return false; }

@@ -308,7 +308,7 @@ TeacherTrainer::LossTerms TeacherTrainer::forward_loss(const ClipBatch& batch,
   if (options_.object_loss_weight > kUniformLossWeight) {
     if (!batch.object_masks.defined()) {
       fail(ErrorKind::InvalidArgument, "the object loss weight {} needs batches with object masks; this one has none "
-           "(take it from a source whose object masks are enabled)", options_.object_loss_weight);
+           "(ask the clip source for BatchContents::ClipsAndObjectMasks)", options_.object_loss_weight);
     }
     weights = 1.0 + (options_.object_loss_weight - 1.0) * batch.object_masks.to(device_);
   }

@@ -37,7 +37,9 @@ class TestRowTally : public QObject {
 
  private slots:
   void sums_the_clips_of_a_row() {
-    std::mt19937 rng(std::random_device{}());
+    const unsigned seed = std::random_device{}();
+    qInfo("seed %u", seed);
+    std::mt19937 rng(seed);
     const std::vector<eval::ClipScores> clips{
         random_clip(rng, 0.9, {world::Motion::Left}),
         random_clip(rng, std::nullopt, {}),

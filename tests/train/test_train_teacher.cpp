@@ -139,10 +139,10 @@ class TestTrainTeacher : public QObject {
     QVERIFY2(index.is_open(), options.out_dir.string().c_str());
     QCOMPARE(nlohmann::json::parse(index)["blade"]["object_loss_weight"].get<double>(), 4.0);
     QVERIFY(!world.batch(100, 2).object_masks.defined());
-    auto unmasked = world.batch(100, 2, train::BatchContents::ClipsAndObjectMasks);
-    QVERIFY(trainer.evaluate_loss(unmasked, 1, false) > 0.0);
-    unmasked.object_masks = torch::Tensor();
-    QVERIFY(test::throws_error([&] { trainer.evaluate_loss(unmasked, 1, false); }, ErrorKind::InvalidArgument));
+    auto masked = world.batch(100, 2, train::BatchContents::ClipsAndObjectMasks);
+    QVERIFY(trainer.evaluate_loss(masked, 1, false) > 0.0);
+    masked.object_masks = torch::Tensor();
+    QVERIFY(test::throws_error([&] { trainer.evaluate_loss(masked, 1, false); }, ErrorKind::InvalidArgument));
 
     for (double bad : {0.5, std::nan(""), 2000.0}) {
       options.object_loss_weight = bad;
