@@ -160,6 +160,40 @@ class TestEvalJudge : public QObject {
     QVERIFY(graded >= 30 && ungraded >= 5);
   }
 
+  // A model may draw its object somewhere else for a few frames. The judge's track must not jump
+  // there: frames 7-9 show the object 0.45 frame units away on both axes (farther than the
+  // judge's per-frame bound at 17 frames, nearer than its bound over the 4-frame gap). Those three
+  // blobs make a track of their own, seen in 3 of 17 frames and dropped; the object's track skips
+  // them, and its motion and travel are still read.
+  void a_track_does_not_jump_to_a_far_blob() {
+    const world::ClipFormat mini{17, 64, 64};
+    int checked = 0;
+    for (uint64_t seed = 0; seed < 40 && checked < 12; ++seed) {
+      const Scene scene = single_object_scene(seed + 7000);
+      const auto& object = scene.attributes.objects[0];
+      if (object.motion != world::Motion::Left && object.motion != world::Motion::Right &&
+          object.motion != world::Motion::Up && object.motion != world::Motion::Down) {
+        continue;
+      }
+      const world::Pose middle = world::pose_at(object, scene.placements[0], 0.5);
+      Scene elsewhere = scene;
+      elsewhere.placements[0].x += middle.x < 0.5 ? 0.45 : -0.45;
+      elsewhere.placements[0].y += middle.y < 0.5 ? 0.45 : -0.45;
+      auto video = world::render_scene(scene, mini);
+      video.narrow(1, 7, 3).copy_(world::render_scene(elsewhere, mini).narrow(1, 7, 3));
+      const auto judgement = eval::judge_clip(video, scene.attributes);
+      const std::string what = world::to_string(scene.attributes);
+      QVERIFY2(judgement.objects.size() == 1, (what + ": " + std::to_string(judgement.objects.size())).c_str());
+      QVERIFY2(std::abs(judgement.objects[0].presence - 14.0 / 17.0) < 1e-9,
+               (what + ": presence " + std::to_string(judgement.objects[0].presence)).c_str());
+      QVERIFY2(judgement.objects[0].motion == object.motion, what.c_str());
+      QVERIFY2(judgement.travel && std::abs(*judgement.travel - 1.0) <= 0.15,
+               (what + ": travel " + std::to_string(judgement.travel.value_or(-9))).c_str());
+      ++checked;
+    }
+    QCOMPARE(checked, 12);
+  }
+
   // BLADE-mini generates 17 x 64 x 64: every attribute must be judged right at that size too, also
   // when the clip is a little blurred (as a generated one is).
   void the_models_clip_size_is_judged_per_attribute() {
