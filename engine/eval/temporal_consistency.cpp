@@ -40,12 +40,12 @@ double continuity_of(const Track& track, int64_t frames, double unit) {
   }
   double jump_fraction = 0.0, smoothness = 1.0;
   if (!steps.empty()) {
-    const double typical = median(steps).value_or(0.0);
+    const double typical = *median(steps);
     const double limit = std::max(kJumpFactor * typical, kMinJump);
     jump_fraction = static_cast<double>(std::count_if(steps.begin(), steps.end(), [&](double s) { return s > limit; })) /
                     static_cast<double>(steps.size());
     if (!bends.empty()) {
-      const double ratio = median(bends).value_or(0.0) / std::max(typical, kStepFloor);
+      const double ratio = *median(bends) / std::max(typical, kStepFloor);
       smoothness = std::clamp((kRandomBend - ratio) / (kRandomBend - kSmoothBend), 0.0, 1.0);
     }
   }

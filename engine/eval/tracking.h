@@ -6,7 +6,6 @@
 
 #include "eval/blobs.h"
 
-#include <limits>
 #include <vector>
 
 namespace blade::eval {
@@ -20,7 +19,6 @@ struct Track {
 };
 
 // Tracks seen in at least `min_presence` of the frames, most present (then largest) first.
-std::vector<Track> link_blobs(const std::vector<Blob>& blobs, int64_t frames, double min_presence = 0.5,
-                              double max_step = std::numeric_limits<double>::infinity());
+std::vector<Track> link_blobs(const std::vector<Blob>& blobs, int64_t frames, double min_presence, double max_step);
 
 }  // namespace blade::eval

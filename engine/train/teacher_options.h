@@ -34,6 +34,7 @@ struct TeacherTrainOptions {
   // source with object masks, the synthetic world). Objects cover a small share of a clip, so with
   // the plain mean they are learnt last.
   double object_loss_weight = kUniformLossWeight;
+  bool weighs_objects() const { return object_loss_weight > kUniformLossWeight; }
   // > 0: adds this times the temporal difference loss (flow_matching.h), which leaves out errors
   // that are the same in every frame and so weighs what changes between frames: motion.
   double motion_loss_weight = 0.0;

@@ -133,7 +133,7 @@ TeacherTrainer::TeacherTrainer(TeacherTrainOptions options, ClipSource& source, 
   }
   if (resume) apply_run_settings(read_checkpoint_info(options_.out_dir, kKind).at("run"), options_);
   options_.validate();
-  if (options_.object_loss_weight > kUniformLossWeight && !source_.knows_object_masks()) {
+  if (options_.weighs_objects() && !source_.knows_object_masks()) {
     fail(ErrorKind::InvalidArgument, "an object loss weight ({}) needs a clip source that knows where its objects are "
          "(the synthetic world); '{}' does not", options_.object_loss_weight, source_.name());
   }
@@ -305,7 +305,7 @@ TeacherTrainer::LossTerms TeacherTrainer::forward_loss(const ClipBatch& batch,
   const auto context = text_->encode(prompts);
   const auto velocity = dit_->forward(noisy, timesteps, context, *attention_);
   torch::Tensor weights;
-  if (options_.object_loss_weight > kUniformLossWeight) {
+  if (options_.weighs_objects()) {
     if (!batch.object_masks.defined()) {
       fail(ErrorKind::InvalidArgument, "the object loss weight {} needs batches with object masks; this one has none "
            "(ask the clip source for BatchContents::ClipsAndObjectMasks)", options_.object_loss_weight);
@@ -322,8 +322,7 @@ TeacherTrainer::LossTerms TeacherTrainer::forward_loss(const ClipBatch& batch,
 }
 
 double TeacherTrainer::train_step() {
-  const auto contents = options_.object_loss_weight > kUniformLossWeight ? BatchContents::ClipsAndObjectMasks
-                                                                         : BatchContents::Clips;
+  const auto contents = options_.weighs_objects() ? BatchContents::ClipsAndObjectMasks : BatchContents::Clips;
   const ClipBatch batch = source_.batch(data_cursor_, options_.batch, contents);
   data_cursor_ += static_cast<uint64_t>(options_.batch);
   std::vector<std::string> prompts = batch.prompts;
@@ -394,7 +393,7 @@ void TeacherTrainer::export_model(const fs::path& dir) {
   if (!init_record_.is_null()) model.blade["init_from"] = init_record_;  // "iterations" above count this run only
   if (!text_pretrain_record_.is_null()) model.blade["text_pretraining"] = text_pretrain_record_;
   if (options_.motion_loss_weight > 0.0) model.blade["motion_loss_weight"] = options_.motion_loss_weight;
-  if (options_.object_loss_weight > kUniformLossWeight) model.blade["object_loss_weight"] = options_.object_loss_weight;
+  if (options_.weighs_objects()) model.blade["object_loss_weight"] = options_.object_loss_weight;
   export_model_folder(model, dir);
 }
 

@@ -7,6 +7,7 @@
 #include <QtTest>
 
 #include <algorithm>
+#include <limits>
 
 using namespace blade;
 using world::Motion;
@@ -101,7 +102,7 @@ class TestEvalParts : public QObject {
       blob.y = f == 5 ? 60.0 : 20.0;
       blobs.push_back(blob);
     }
-    const auto unbounded = eval::link_blobs(blobs, frames, 0.5);
+    const auto unbounded = eval::link_blobs(blobs, frames, 0.5, std::numeric_limits<double>::infinity());
     QCOMPARE(unbounded.size(), size_t{1});
     QCOMPARE(unbounded[0].blobs.size(), size_t{9});
     QCOMPARE(unbounded[0].blobs[5].x, 60.0);
