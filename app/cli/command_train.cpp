@@ -31,7 +31,7 @@ int run_train(const std::vector<std::string>& argv) {
   const Arguments args(argv,
                        {"out", "iterations", "batch", "lr", "device", "checkpoint-minutes", "minutes", "log", "seed",
                         "export-storage", "init", "text-len", "object-loss-weight", "train-size",
-                        "text-pretrain", "motion-loss-weight"},
+                        "text-pretrain", "motion-loss-weight", "flow-shift"},
                        {"resume", "no-export"});
   if (!args.positional().empty()) {
     fail(ErrorKind::InvalidArgument, "unexpected argument '{}' (options start with --)", args.positional().front());
@@ -44,6 +44,7 @@ int run_train(const std::vector<std::string>& argv) {
   options.batch = args.get_int("batch", gpu ? 32 : 2);
   options.adam.lr = args.get_double("lr", options.adam.lr);
   options.model.text_len = args.get_int("text-len", options.model.text_len);
+  options.model.flow_shift = args.get_double("flow-shift", options.model.flow_shift);
   options.object_loss_weight = args.get_double("object-loss-weight", options.object_loss_weight);
   options.motion_loss_weight = args.get_double("motion-loss-weight", options.motion_loss_weight);
   options.seed = args.get_u64("seed", 0);
@@ -68,6 +69,7 @@ int run_train(const std::vector<std::string>& argv) {
     check_same(args, "text-len", static_cast<double>(options.model.text_len),
                stored.at("model").at("text_len").get<double>());
     check_same(args, "seed", static_cast<double>(options.seed), stored.at("seed").get<double>());
+    check_same(args, "flow-shift", options.model.flow_shift, stored.at("model").at("flow_shift").get<double>());
     check_same(args, "motion-loss-weight", options.motion_loss_weight, stored.value("motion_loss_weight", 0.0));
     check_same(args, "text-pretrain", static_cast<double>(options.text_pretrain_iterations),
                stored.value("text_pretrain_iterations", 0.0));

@@ -226,6 +226,31 @@ class TestCli : public QObject {
     QVERIFY(!QFileInfo::exists(run));
   }
 
+  // The flow shift reaches the exported sampler and the run's record; a resumed run keeps it, and
+  // one that is not positive stops before anything is written.
+  void train_flow_shift_is_kept_by_the_run() {
+    QTemporaryDir dir;
+    const QString run = dir.filePath("run");
+    auto zero = run_blade({"train", "--out", run, "--iterations", "0", "--flow-shift", "0"});
+    QCOMPARE(zero.exit_code, 2);
+    QVERIFY2(zero.err.contains("flow_shift must be positive") && zero.err.count('\n') == 1, qPrintable(zero.err));
+    QVERIFY(!QFileInfo::exists(run));
+
+    auto trained = run_blade({"train", "--out", run, "--iterations", "0", "--flow-shift", "7.5"});
+    QVERIFY2(trained.exit_code == 0, qPrintable(trained.err));
+    const auto read_json = [](const QString& path) {
+      QFile file(path);
+      if (!file.open(QIODevice::ReadOnly)) return QJsonObject();
+      return QJsonDocument::fromJson(file.readAll()).object();
+    };
+    QCOMPARE(read_json(run + "/model/scheduler/scheduler_config.json")["flow_shift"].toDouble(), 7.5);
+    QCOMPARE(read_json(run + "/model/model_index.json")["blade"].toObject()["recommended"].toObject()["shift"].toDouble(),
+             7.5);
+    auto other = run_blade({"train", "--out", run, "--iterations", "1", "--resume", "--flow-shift", "3"});
+    QCOMPARE(other.exit_code, 2);
+    QVERIFY2(other.err.contains("--flow-shift 3 differs") && other.err.count('\n') == 1, qPrintable(other.err));
+  }
+
   void text_separation_reports_every_attribute() {
     auto r = run_blade({"text-separation", "--scenes", "8", "--json"});
     QVERIFY2(r.exit_code == 0, qPrintable(r.err));
