@@ -16,5 +16,6 @@ int run_distill(const std::vector<std::string>& args);  // TDM distillation of a
 int run_eval(const std::vector<std::string>& args);     // teacher and students judged on held-out prompts
 int run_judge(const std::vector<std::string>& args);    // one clip of the synthetic world judged against its prompt
 int run_text_separation(const std::vector<std::string>& args);  // how far a model's text context moves per attribute
+int run_noise_levels(const std::vector<std::string>& args);  // one-step denoising of world clips per noise level, judged
 
 }  // namespace blade::cli

@@ -138,6 +138,12 @@ usage:
                             attribute (shape, colour, size, motion, speed, background, tone),
                             wording kept: mean relative change over N scenes (default 64; model
                             default: the bundled blade-mini-teacher)
+  blade noise-levels [--model DIR] [--sigmas LIST] [--prompts N] [--seed S] [--device cpu|cuda]
+      [--batch B] [--json] [--quiet]   how much of a held-out clip a BLADE-mini model recovers in one
+                            step from each noise level: the world's clip of each held-out prompt
+                            noised to sigma, x0 = x - sigma v judged against the prompt, with the
+                            prompt and with the empty prompt as context (default sigmas
+                            0,0.5,0.7,0.8,0.9,0.95,0.98,1; 16 prompts; the bundled blade-mini-teacher)
   blade --version
 )";
 
@@ -173,8 +179,9 @@ int main(int argc, char** argv) {
     if (command == "eval") return blade::cli::run_eval(args);
     if (command == "judge") return blade::cli::run_judge(args);
     if (command == "text-separation") return blade::cli::run_text_separation(args);
+    if (command == "noise-levels") return blade::cli::run_noise_levels(args);
     fmt::print(stderr, "blade: unknown command '{}' (expected generate, bench, info, train, distill, eval, judge, "
-               "text-separation; see blade --help)\n", command);
+               "text-separation, noise-levels; see blade --help)\n", command);
     return 2;
   } catch (const blade::Error& e) {
     fmt::print(stderr, "blade: {}: {}\n", blade::to_string(e.kind()), e.what());

@@ -251,6 +251,26 @@ class TestCli : public QObject {
     QVERIFY2(other.err.contains("--flow-shift 3 differs") && other.err.count('\n') == 1, qPrintable(other.err));
   }
 
+  // blade noise-levels on the bundled teacher: one JSON row per noise level and context; at sigma 0
+  // the judge sees the world's own clips. A noise level outside [0, 1] is one clear line.
+  void noise_levels_rows_and_bad_levels() {
+    auto r = run_blade({"noise-levels", "--prompts", "2", "--sigmas", "0,0.9", "--json", "--quiet"});
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+    const auto lines = r.out.trimmed().split('\n');
+    QCOMPARE(lines.size(), 4);
+    const QStringList contexts = {"prompt", "empty", "prompt", "empty"};
+    for (int i = 0; i < lines.size(); ++i) {
+      const auto row = QJsonDocument::fromJson(lines[i].toUtf8()).object();
+      QCOMPARE(row["sigma"].toDouble(), i < 2 ? 0.0 : 0.9);
+      QCOMPARE(row["context"].toString(), contexts[i]);
+      QCOMPARE(row["clips"].toInt(), 2);
+      if (i < 2) QVERIFY2(row["quality"].toDouble() > 0.9, qPrintable(lines[i]));
+    }
+    auto bad = run_blade({"noise-levels", "--sigmas", "0.5,2"});
+    QCOMPARE(bad.exit_code, 2);
+    QVERIFY2(bad.err.contains("[0, 1], got 2") && bad.err.count('\n') == 1, qPrintable(bad.err));
+  }
+
   void text_separation_reports_every_attribute() {
     auto r = run_blade({"text-separation", "--scenes", "8", "--json"});
     QVERIFY2(r.exit_code == 0, qPrintable(r.err));
