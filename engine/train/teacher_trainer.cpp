@@ -62,7 +62,7 @@ class EmaSwap {
 };
 
 // The init folder's model, checked against the run's config (all but the vocabulary size, which
-// follows the folder's tokenizer).
+// follows the folder's tokenizer, and the flow shift: a run may go on at other noise levels).
 PixelModel load_init_model(const fs::path& folder, const MiniModelConfig& run) {
   std::error_code error;
   if (!fs::is_directory(folder, error)) {
@@ -79,7 +79,9 @@ PixelModel load_init_model(const fs::path& folder, const MiniModelConfig& run) {
     fail(ErrorKind::BadWeights, "cannot initialise the run from {}: {} is missing (the text encoder's embedding "
          "belongs to the tokenizer it was trained with)", folder.string(), model.tokenizer_model.string());
   }
-  const auto differences = model_config_differences(run, model.config);
+  MiniModelConfig expected = run;
+  expected.flow_shift = model.config.flow_shift;
+  const auto differences = model_config_differences(expected, model.config);
   if (!differences.empty()) {
     std::string list;
     for (const auto& line : differences) list += (list.empty() ? "" : "; ") + line;

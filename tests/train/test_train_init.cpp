@@ -7,6 +7,7 @@
 #include "throws.h"
 #include "tiny_config.h"
 #include "train/checkpoint.h"
+#include "train/pixel_model_folder.h"
 #include "train/teacher_trainer.h"
 
 #include <QTemporaryDir>
@@ -140,6 +141,20 @@ class TestTrainInit : public QObject {
     QVERIFY2(clip_message.find("clip.height expected 32, got 16") != std::string::npos, clip_message.c_str());
     QVERIFY2(clip_message.find("clip.width expected 32, got 16") != std::string::npos, clip_message.c_str());
     QVERIFY2(clip_message.find("clip.frames") == std::string::npos, clip_message.c_str());
+  }
+
+  // The flow shift is a training and sampling setting, not the model's shape: a run initialised from
+  // a folder may train at other noise levels, and its export says which.
+  void another_flow_shift_goes_on_from_the_folder() {
+    auto options = init_options("other_shift");
+    options.model.flow_shift = 8.0;
+    options.iterations = 1;
+    options.export_at_end = true;
+    test::MovingSquaresSource source(options.model.clip, 2);
+    train::TeacherTrainer trainer(options, source, false);
+    trainer.run();
+    QCOMPARE(train::read_checkpoint_info(options.out_dir, "teacher")["run"]["model"]["flow_shift"].get<double>(), 8.0);
+    QCOMPARE(train::load_pixel_model(options.out_dir / "model").config.flow_shift, 8.0);
   }
 
   void a_missing_or_foreign_folder_is_refused() {
