@@ -12,6 +12,7 @@
 #   OBJECT_WEIGHT=W weighs object pixels W in a new teacher run's loss (blade train --object-loss-weight).
 #   MOTION_WEIGHT=W adds W times the frame-to-frame error term (blade train --motion-loss-weight).
 #   TEXT_PRETRAIN=N pretrains a new run's text encoder N iterations first (blade train --text-pretrain).
+#   FLOW_SHIFT=S trains a new run at the noise levels of shift S (blade train --flow-shift).
 #   TRAIN_SIZE=WxH trains the teacher stage on clips of that size (blade train --train-size), e.g.
 #   TRAIN_SIZE=32x32 for a first stage, then the same RUN_DIR without it (64x64) to go on.
 # Into OUT_DIR: card.txt, <stage>.log (the CLI's output), <stage>_log.jsonl (losses) and the
@@ -49,6 +50,7 @@ for spec in "$@"; do
       [ ${#resume[@]} -eq 0 ] && [ -n "${OBJECT_WEIGHT:-}" ] && init+=(--object-loss-weight "$OBJECT_WEIGHT")
       [ ${#resume[@]} -eq 0 ] && [ -n "${MOTION_WEIGHT:-}" ] && init+=(--motion-loss-weight "$MOTION_WEIGHT")
       [ ${#resume[@]} -eq 0 ] && [ -n "${TEXT_PRETRAIN:-}" ] && init+=(--text-pretrain "$TEXT_PRETRAIN")
+      [ ${#resume[@]} -eq 0 ] && [ -n "${FLOW_SHIFT:-}" ] && init+=(--flow-shift "$FLOW_SHIFT")
       [ -n "${TRAIN_SIZE:-}" ] && init+=(--train-size "$TRAIN_SIZE")
       cmd=("$blade" train --device cuda --out "$dir" --minutes "$minutes" --checkpoint-minutes 2
            --iterations "${iterations:-200000}" "${init[@]}" "${resume[@]}") ;;
