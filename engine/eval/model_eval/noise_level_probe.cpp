@@ -1,9 +1,9 @@
 #include "eval/model_eval/noise_level_probe.h"
 
 #include "attention/attention_backend.h"
+#include "core/clip.h"
 #include "core/device.h"
 #include "core/error.h"
-#include "core/log.h"
 #include "eval/model_eval/clip_scores.h"
 #include "eval/model_eval/held_out_prompts.h"
 #include "eval/model_eval/model_evaluation.h"
@@ -32,9 +32,10 @@ void check_options(const NoiseLevelOptions& options) {
   if (options.batch < 1) fail(ErrorKind::InvalidArgument, "expected a batch of at least 1 clip, got {}", options.batch);
 }
 
-// What a generated clip would show: values in [-1, 1] on the 8-bit grid.
-torch::Tensor as_eight_bit(const torch::Tensor& video) {
-  return video.clamp(-1.0, 1.0).add(1.0).mul(127.5).round().div(127.5).sub(1.0);
+// What a generated clip of this video would show (8-bit frames, as the pipeline writes them), back
+// in [-1, 1]: [3, F, H, W] -> [3, F, H, W].
+torch::Tensor as_shown(const torch::Tensor& video) {
+  return video_of(Clip{.frames = video_to_uint8_frames(video.unsqueeze(0))});
 }
 
 }  // namespace
@@ -77,11 +78,12 @@ std::vector<NoiseLevelRow> probe_noise_levels(const std::filesystem::path& model
         const auto context = conditioned ? contexts.narrow(0, first, count) : empty_context.expand({count, -1, -1});
         const auto velocity = model.dit->forward(noisy, train::timesteps_from_sigmas(sigmas).to(device), context,
                                                  *attention);
-        const auto predicted = as_eight_bit(train::x0_from_velocity(noisy, velocity, sigmas)).cpu();
+        const auto predicted = train::x0_from_velocity(noisy, velocity, sigmas);
         for (int64_t i = 0; i < count; ++i) {
           const int prompt = static_cast<int>(first + i);
-          tally.add(score_clip(predicted[i], texts[static_cast<size_t>(prompt)]), 0.0);
-          if (callbacks.on_clip) callbacks.on_clip({sigma, conditioned, prompt, predicted[i]});
+          const auto video = as_shown(predicted[i]);
+          tally.add(score_clip(video, texts[static_cast<size_t>(prompt)]), 0.0);
+          if (callbacks.on_clip) callbacks.on_clip({sigma, conditioned, prompt, video});
           ++progress.done;
           if (callbacks.on_progress) callbacks.on_progress(progress);
         }
