@@ -5,7 +5,7 @@
 // prompt and once on the empty prompt, from the same noise. Where a model draws its objects but not
 // their motion, the rows show from which noise level on the motion is lost, and whether the
 // prompt's words change the prediction there at all (conditioned against empty). Sigma 0 is the
-// judge on the world's own clips (x0 = x).
+// judge on the world's own clips (x0 = x). The DiT runs in float32 with dense attention.
 
 #include "core/cancel.h"
 #include "eval/judge.h"
