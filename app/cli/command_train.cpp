@@ -8,6 +8,7 @@
 #include "interrupt.h"
 #include "progress_bar.h"
 #include "train/checkpoint.h"
+#include "train/pixel_model_folder.h"
 #include "train/teacher_trainer.h"
 #include "train/world_clip_source.h"
 
@@ -62,6 +63,11 @@ int run_train(const std::vector<std::string>& argv) {
          options.out_dir.string());
   }
   options.init_from = init;
+  // A run initialised from a folder goes on at the folder's noise levels unless told otherwise (a
+  // missing folder is reported by the trainer).
+  if (!init.empty() && !args.value("flow-shift")) {
+    if (const auto shift = train::stored_flow_shift(init)) options.model.flow_shift = *shift;
+  }
   if (resume) {
     const auto stored = train::read_checkpoint_info(options.out_dir, "teacher").at("run");
     check_same(args, "batch", static_cast<double>(options.batch), stored.at("batch").get<double>());

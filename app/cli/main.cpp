@@ -78,7 +78,8 @@ usage:
                             that is the same in every frame costs nothing there; default 0)
       --flow-shift S        shift of the training noise levels, sigma = S u / (1 + (S - 1) u) with u
                             uniform: larger S trains more at high noise, where the layout and the
-                            motion of a clip are decided; the exported sampler uses it (default 3)
+                            motion of a clip are decided; the exported sampler uses it (default 3; with
+                            --init, the folder's)
       --train-size WxH      train on clips of this size (default the model's 64x64; may change
                             between the parts of a resumed run, e.g. 32x32 first, then 64x64)
       --text-pretrain N     before training, pretrain the text encoder N iterations (64 prompts

@@ -9,6 +9,9 @@ namespace blade::train {
 namespace fs = std::filesystem;
 namespace {
 
+// Folders whose scheduler does not state a flow shift were trained at this one.
+constexpr double kExportedShiftBefore = 3.0;
+
 nlohmann::json read_json(const fs::path& path) {
   std::ifstream in(path);
   if (!in) fail(ErrorKind::BadWeights, "{} is missing", path.string());
@@ -44,10 +47,18 @@ PixelModel load_pixel_model(const fs::path& folder) {
     fail(ErrorKind::BadWeights, "{}: model_index.json's \"blade\" entry lacks text_len or default_clip: {}",
          folder.string(), e.what());
   }
-  const auto scheduler = read_json(folder / "scheduler" / "scheduler_config.json");
-  c.flow_shift = scheduler.value("flow_shift", 3.0);
+  const auto shift = stored_flow_shift(folder);
+  if (!shift) fail(ErrorKind::BadWeights, "{} is missing", (folder / "scheduler" / "scheduler_config.json").string());
+  c.flow_shift = *shift;
   c.validate();
   return model;
+}
+
+std::optional<double> stored_flow_shift(const fs::path& folder) {
+  const fs::path file = folder / "scheduler" / "scheduler_config.json";
+  std::error_code error;
+  if (!fs::is_regular_file(file, error)) return std::nullopt;
+  return read_json(file).value("flow_shift", kExportedShiftBefore);
 }
 
 }  // namespace blade::train

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <optional>
 
 namespace blade::train {
 
@@ -22,5 +23,9 @@ struct PixelModel {
 
 // Throws BadWeights naming the folder when it is not a pixel-codec model folder.
 PixelModel load_pixel_model(const std::filesystem::path& folder);
+
+// The flow shift a model folder's scheduler was exported with; none when the folder has no
+// scheduler/scheduler_config.json (BadWeights when that file is not JSON).
+std::optional<double> stored_flow_shift(const std::filesystem::path& folder);
 
 }  // namespace blade::train

@@ -249,6 +249,15 @@ class TestCli : public QObject {
     auto other = run_blade({"train", "--out", run, "--iterations", "1", "--resume", "--flow-shift", "3"});
     QCOMPARE(other.exit_code, 2);
     QVERIFY2(other.err.contains("--flow-shift 3 differs") && other.err.count('\n') == 1, qPrintable(other.err));
+
+    // Initialised from that model, a run keeps its shift unless --flow-shift names another.
+    const QString kept = dir.filePath("kept"), changed = dir.filePath("changed");
+    auto from_model = run_blade({"train", "--out", kept, "--iterations", "0", "--init", run + "/model"});
+    QVERIFY2(from_model.exit_code == 0, qPrintable(from_model.err));
+    QCOMPARE(read_json(kept + "/model/scheduler/scheduler_config.json")["flow_shift"].toDouble(), 7.5);
+    auto with_shift = run_blade({"train", "--out", changed, "--iterations", "0", "--init", run + "/model", "--flow-shift", "4"});
+    QVERIFY2(with_shift.exit_code == 0, qPrintable(with_shift.err));
+    QCOMPARE(read_json(changed + "/model/scheduler/scheduler_config.json")["flow_shift"].toDouble(), 4.0);
   }
 
   // blade noise-levels on the bundled teacher: one JSON row per noise level and context; at sigma 0
